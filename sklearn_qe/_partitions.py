@@ -1,0 +1,172 @@
+"""Canonical partitions of the features: the blocks of a balanced binary tree (1-D) or
+quad-tree (2-D) laid over the feature axis.
+
+Pure numpy, so that the math core can be tested and reused without scikit-learn or torch.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CanonicalTree", "canonical_tree", "max_canonical_level"]
+
+
+def _halves(start, stop):
+    """Split ``range(start, stop)`` into two parts, the larger (if any) first."""
+    middle = start + (stop - start + 1) // 2
+    return (start, middle), (middle, stop)
+
+
+def max_canonical_level(n_features, shape=None):
+    """Deepest level of the canonical tree at which no block is empty.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for 1-D features, ``(H, W)`` for an image flattened row-major.
+
+    Returns
+    -------
+    level : int
+        ``floor(log2(n_features))`` in 1-D, ``floor(log2(min(H, W)))`` in 2-D.
+
+    Examples
+    --------
+    >>> from sklearn_qe._partitions import max_canonical_level
+    >>> max_canonical_level(180), max_canonical_level(64, shape=(8, 8))
+    (7, 3)
+    """
+    side = n_features if shape is None else min(shape)
+    return int(np.floor(np.log2(side))) if side >= 1 else 0
+
+
+@dataclass(frozen=True)
+class CanonicalTree:
+    """The nested blocks of the canonical partition tree.
+
+    Attributes
+    ----------
+    blocks : tuple of tuple of ndarray
+        ``blocks[l][j]`` holds the (sorted) feature indices of block ``j`` at level ``l``;
+        ``blocks[0]`` is the root (all features). The children of ``blocks[l][j]`` are
+        ``blocks[l + 1][j * arity:(j + 1) * arity]``.
+    arity : int
+        2 for 1-D features (halves), 4 for 2-D features (quadrants).
+    """
+
+    blocks: tuple
+    arity: int
+
+    @property
+    def n_levels(self):
+        """Deepest level of the tree."""
+        return len(self.blocks) - 1
+
+    def partition_indices(self, level):
+        """Indices of the blocks at ``level`` that give distinct partitions (K, K^c).
+
+        In 1-D the two halves of level 1 are each other's complement, so level 1 has a
+        single distinct partition; every other block is its own partition.
+        """
+        if self.arity == 2 and level == 1:
+            return range(1)
+        return range(len(self.blocks[level]))
+
+    def partitions(self, level):
+        """Blocks K (one per distinct partition) of the given level."""
+        return [self.blocks[level][j] for j in self.partition_indices(level)]
+
+    def children(self, level, index):
+        """Indices at ``level + 1`` of the children of block ``index`` at ``level``."""
+        return range(index * self.arity, (index + 1) * self.arity)
+
+
+def canonical_tree(n_features, shape=None, max_level=None):
+    """Build the canonical partition tree over ``n_features`` features.
+
+    In 1-D every block is split into two contiguous halves whose sizes differ by at most one
+    (the larger first), so the blocks of one level differ in size by at most one. In 2-D the
+    features are an ``(H, W)`` image flattened row-major and every block is a rectangle split
+    into its four quadrants (top-left, top-right, bottom-left, bottom-right), rows and columns
+    halved as in 1-D.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features, at least 2.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for 1-D features; ``(H, W)`` with ``H * W == n_features`` and
+        ``H, W >= 2`` for 2-D features.
+    max_level : int or None, default=None
+        Deepest level to build; ``None`` builds every level with non-empty blocks.
+
+    Returns
+    -------
+    tree : CanonicalTree
+
+    Examples
+    --------
+    >>> from sklearn_qe._partitions import canonical_tree
+    >>> tree = canonical_tree(5)
+    >>> [b.tolist() for b in tree.blocks[2]]
+    [[0, 1], [2], [3], [4]]
+    >>> [b.tolist() for b in canonical_tree(16, shape=(4, 4)).blocks[1]]
+    [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]
+    """
+    if n_features < 2:
+        raise ValueError(
+            f"The canonical partitions need at least 2 features, got {n_features}."
+        )
+    if shape is not None:
+        height, width = shape
+        if height * width != n_features:
+            raise ValueError(
+                f"shape={tuple(shape)} describes {height * width} features, but the data "
+                f"has {n_features}."
+            )
+        if min(height, width) < 2:
+            raise ValueError(
+                f"A 2-D layout needs at least 2 rows and 2 columns to split into quadrants, "
+                f"got shape={tuple(shape)}; use shape=None for 1-D features."
+            )
+    deepest = max_canonical_level(n_features, shape)
+    if max_level is None:
+        max_level = deepest
+    elif not 1 <= max_level <= deepest:
+        layout = f"{n_features} features" if shape is None else f"shape={tuple(shape)}"
+        raise ValueError(
+            f"Level {max_level} is out of range: {layout} allow levels 1 to {deepest}."
+        )
+
+    if shape is None:
+        nodes = [(0, n_features)]
+        levels = [nodes]
+        for _ in range(max_level):
+            nodes = [half for start, stop in nodes for half in _halves(start, stop)]
+            levels.append(nodes)
+        blocks = tuple(
+            tuple(np.arange(start, stop) for start, stop in nodes) for nodes in levels
+        )
+        return CanonicalTree(blocks=blocks, arity=2)
+
+    height, width = shape
+    nodes = [((0, height), (0, width))]
+    levels = [nodes]
+    for _ in range(max_level):
+        nodes = [
+            (rows, cols)
+            for (r0, r1), (c0, c1) in nodes
+            for rows in _halves(r0, r1)
+            for cols in _halves(c0, c1)
+        ]
+        levels.append(nodes)
+    blocks = tuple(
+        tuple(
+            (np.arange(r0, r1)[:, None] * width + np.arange(c0, c1)[None, :]).ravel()
+            for (r0, r1), (c0, c1) in nodes
+        )
+        for nodes in levels
+    )
+    return CanonicalTree(blocks=blocks, arity=4)
