@@ -1,0 +1,236 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sklearn_qe import (
+    canonical_tree,
+    entanglement_entropy,
+    entanglement_profile,
+    label_weights,
+    surrogate_entanglement,
+)
+from sklearn_qe._testing import explicit_tensor_entanglement, naive_entanglement
+
+
+def _explicit_profile(X, weights, tree, levels, theta):
+    return {
+        level: np.array(
+            [
+                [explicit_tensor_entanglement(X, w, block, theta) for w in weights]
+                for block in tree.partitions(level)
+            ]
+        )
+        for level in levels
+    }
+
+
+@pytest.mark.parametrize("theta", [0.085, 0.5, 1.0, 2.5])
+@pytest.mark.parametrize("labels", [None, 2, 3])
+@pytest.mark.parametrize("n_features, n_samples", [(2, 5), (5, 9), (7, 40), (10, 30)])
+def test_1d_profile_equals_explicit_tensor(theta, labels, n_features, n_samples):
+    rng = np.random.default_rng(n_features * 100 + n_samples)
+    X = rng.standard_normal((n_samples, n_features)) * 2
+    y = None if labels is None else rng.integers(0, labels, n_samples)
+    _, weights = label_weights(y, n_samples)
+    tree = canonical_tree(n_features)
+    levels = range(1, tree.n_levels + 1)
+    got = entanglement_profile(X, weights, tree, levels, theta)
+    expected = _explicit_profile(X, weights, tree, levels, theta)
+    for level in levels:
+        np.testing.assert_allclose(got[level], expected[level], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("theta", [0.085, 1.0, 3.0])
+@pytest.mark.parametrize("shape", [(2, 2), (3, 3), (2, 5), (4, 3)])
+@pytest.mark.parametrize("labelled", [False, True])
+def test_2d_profile_equals_explicit_tensor(theta, shape, labelled):
+    n_features = shape[0] * shape[1]
+    rng = np.random.default_rng(n_features)
+    X = rng.uniform(-2, 2, size=(25, n_features))
+    y = rng.integers(0, 2, 25) if labelled else None
+    _, weights = label_weights(y, 25)
+    tree = canonical_tree(n_features, shape=shape)
+    levels = range(1, tree.n_levels + 1)
+    got = entanglement_profile(X, weights, tree, levels, theta)
+    expected = _explicit_profile(X, weights, tree, levels, theta)
+    for level in levels:
+        np.testing.assert_allclose(got[level], expected[level], rtol=0, atol=1e-10)
+
+
+def test_single_partition_any_block_and_continuous_weights():
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20, 9))
+    for block in ([0], [8], [1, 4, 7], [0, 2, 3, 5, 6, 8]):
+        for y in (None, rng.integers(0, 4, 20)):
+            _, weights = label_weights(y, 20)
+            expected = [explicit_tensor_entanglement(X, w, block, 0.7) for w in weights]
+            got = entanglement_entropy(X, y, block, theta=0.7, average=False)
+            np.testing.assert_allclose(got, expected, atol=1e-10)
+            assert entanglement_entropy(X, y, block, theta=0.7) == pytest.approx(np.mean(got))
+    # A continuous target weights the samples by its values.
+    weights = rng.standard_normal((1, 20))
+    tree = canonical_tree(9)
+    got = entanglement_profile(X, weights, tree, [1, 2], 0.7)
+    expected = _explicit_profile(X, weights, tree, [1, 2], 0.7)
+    for level in (1, 2):
+        np.testing.assert_allclose(got[level], expected[level], atol=1e-10)
+
+
+def test_singular_grams_use_eigendecomposition():
+    # Duplicated samples make every Gram singular, so Cholesky fails and the
+    # eigendecomposition path is taken; both sides have 2**6 > M rows.
+    rng = np.random.default_rng(5)
+    X = np.repeat(rng.standard_normal((12, 12)), 3, axis=0)
+    y = np.repeat(rng.integers(0, 3, 12), 3)
+    _, weights = label_weights(y, len(X))
+    tree = canonical_tree(12, max_level=1)
+    got = entanglement_profile(X, weights, tree, [1], 1.0)[1][0]
+    expected = [explicit_tensor_entanglement(X, w, np.arange(6), 1.0) for w in weights]
+    np.testing.assert_allclose(got, expected, atol=1e-10)
+
+
+def test_matches_naive_gram_method_at_moderate_size():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 300))
+    y = rng.integers(0, 3, 60)
+    _, weights = label_weights(y, 60)
+    tree = canonical_tree(300, max_level=3)
+    got = entanglement_profile(X, weights, tree, [1, 2, 3], 0.3)
+    for level in (1, 2, 3):
+        for block, row in zip(tree.partitions(level), got[level]):
+            expected = [naive_entanglement(X, w, block, 0.3) for w in weights]
+            np.testing.assert_allclose(row, expected, atol=1e-9)
+
+
+def test_product_tensors_have_zero_entanglement():
+    rng = np.random.default_rng(1)
+    # Identical samples: A is a single product of embeddings.
+    X = np.tile(rng.standard_normal(8), (10, 1))
+    assert entanglement_entropy(X, block=[0, 1, 2, 3]) == 0.0
+    # All combinations of 3 values of K with 4 values of K^c, uniform weights:
+    # A = (sum over K's values) (x) (sum over K^c's values).
+    left, right = rng.standard_normal((3, 2)), rng.standard_normal((4, 3))
+    X = np.array([np.concatenate([a, b]) for a in left for b in right])
+    assert entanglement_entropy(X, block=[0, 1], theta=1.3) == pytest.approx(0, abs=1e-12)
+    assert entanglement_entropy(X, block=[0, 2], theta=1.3) > 0.01
+
+
+def test_no_underflow_with_thousands_of_features():
+    # Off-diagonal Gram entries are products of ~2000 cosines (about exp(-1400): zero in
+    # linear space) while duplicated samples keep exact ones: the Gram of every block is
+    # block-diagonal with 4 blocks of ones, so QE is exactly ln 4.
+    rng = np.random.default_rng(2)
+    X = np.repeat(rng.standard_normal((4, 4096)), 2, axis=0)
+    tree = canonical_tree(4096, max_level=2)
+    profile = entanglement_profile(X, np.ones((1, 8)), tree, [1, 2], 0.5)
+    for level in (1, 2):
+        np.testing.assert_allclose(profile[level], np.log(4), atol=1e-12)
+
+
+def test_parallel_threads_give_the_same_numbers():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((70, 40))
+    _, weights = label_weights(rng.integers(0, 3, 70), 70)
+    tree = canonical_tree(40, max_level=4)
+    sequential = entanglement_profile(X, weights, tree, [1, 2, 3, 4], 0.3)
+    parallel = entanglement_profile(X, weights, tree, [1, 2, 3, 4], 0.3, n_jobs=2)
+    for level in sequential:
+        np.testing.assert_array_equal(sequential[level], parallel[level])
+
+
+def _direct_se(X, block):
+    n_features = X.shape[1]
+    # Correlation is scale invariant; rescaling keeps corrcoef's variances from underflowing.
+    X = X / np.maximum(np.abs(X).max(axis=0), np.finfo(np.float64).tiny)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.nan_to_num(np.abs(np.corrcoef(X, rowvar=False)), nan=0.0)
+    # Constant features correlate 0 (corrcoef leaves rounding noise or NaN there).
+    constant = np.ptp(X, axis=0) == 0
+    rho[constant, :] = rho[:, constant] = 0.0
+    return sum(rho[a, b] for a in block for b in range(n_features) if b not in block)
+
+
+@pytest.mark.parametrize("shape", [None, (4, 5)])
+def test_surrogate_equals_direct_double_loop(shape):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((30, 20)) @ rng.standard_normal((20, 20))
+    X[:, 3] = 1.7  # a constant feature correlates 0 with everything
+    tree = canonical_tree(20, shape=shape)
+    levels = range(1, tree.n_levels + 1)
+    se = surrogate_entanglement(X, tree, levels, chunk_size=7)
+    for level in levels:
+        expected = [_direct_se(X, block) for block in tree.partitions(level)]
+        np.testing.assert_allclose(se[level], expected, rtol=1e-12, atol=1e-12)
+
+
+def test_label_weights():
+    assert label_weights(None, 3)[1].tolist() == [[1, 1, 1]]
+    assert label_weights([5, 5, 5], 3)[1].tolist() == [[1, 1, 1]]
+    classes, weights = label_weights([2, 0, 1, 0], 4)
+    assert classes.tolist() == [0, 1, 2]
+    assert weights.tolist() == [[-1, 1, -1, 1], [-1, -1, 1, -1], [1, -1, -1, -1]]
+
+
+@pytest.mark.parametrize(
+    "X, block, theta, error, message",
+    [
+        ([[1.0, np.nan], [2.0, 3.0]], [0], 1.0, ValueError, "NaN or infinity"),
+        ([["a", "b"], ["c", "d"]], [0], 1.0, TypeError, "numeric"),
+        (np.zeros((0, 3)), [0], 1.0, ValueError, "non-empty 2-D"),
+        (np.zeros((3, 3)), [0, 1, 2], 1.0, ValueError, "proper subset"),
+        (np.zeros((3, 3)), [5], 1.0, ValueError, "proper subset"),
+        (np.zeros((3, 3)), [0], 0.0, ValueError, "theta must be positive"),
+    ],
+)
+def test_entanglement_entropy_bad_input(X, block, theta, error, message):
+    with pytest.raises(error, match=message):
+        entanglement_entropy(X, block=block, theta=theta)
+
+
+def test_zero_tensor_is_reported():
+    # Two identical samples with opposite labels cancel: the data tensor is zero.
+    X = np.ones((2, 4))
+    with pytest.raises(ValueError, match="tensor is zero"):
+        entanglement_entropy(X, [0, 1], block=[0, 1])
+
+
+small_data = st.integers(2, 7).flatmap(
+    lambda n_features: st.tuples(
+        arrays(
+            np.float64,
+            st.tuples(st.integers(1, 12), st.just(n_features)),
+            elements=st.floats(-3, 3, allow_nan=False),
+        ),
+        st.lists(st.integers(0, n_features - 1), min_size=1, max_size=n_features - 1, unique=True),
+        st.floats(0.01, 3.0),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(small_data)
+def test_property_exact_and_bounded(data):
+    X, block, theta = data
+    n_samples, n_features = X.shape
+    qe = entanglement_entropy(X, block=block, theta=theta)
+    bound = np.log(min(n_samples, 2 ** len(block), 2 ** (n_features - len(block))))
+    assert -1e-12 <= qe <= bound + 1e-9
+    expected = explicit_tensor_entanglement(X, np.ones(n_samples), block, theta)
+    assert qe == pytest.approx(expected, abs=1e-9)
+    # The order of the samples and the sign of the labels do not matter.
+    order = np.random.default_rng(0).permutation(n_samples)
+    assert entanglement_entropy(X[order], block=block, theta=theta) == pytest.approx(qe, abs=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    arrays(np.float64, st.tuples(st.integers(2, 15), st.integers(2, 12)),
+           elements=st.floats(-5, 5, allow_nan=False))
+)
+def test_property_surrogate(X):
+    tree = canonical_tree(X.shape[1])
+    se = surrogate_entanglement(X, tree, [1])[1]
+    assert se.shape == (1,) and se[0] >= 0
+    assert se[0] == pytest.approx(_direct_se(X, tree.partitions(1)[0]), rel=1e-9, abs=1e-9)
