@@ -1,0 +1,33 @@
+"""sklearn-qe: measure and lower the quantum entanglement of data for locally connected networks.
+
+Locally connected networks (1-D/2-D CNNs, S4-style state-space models, local self-attention)
+fit a data distribution iff its data tensor has low quantum entanglement under the canonical
+partitions of the features (Alexander, De La Vega, Razin, Cohen, NeurIPS 2023). This package
+measures that entanglement with scikit-learn estimators.
+
+The networks live in :mod:`sklearn_qe.nets`, so that ``import sklearn_qe`` never imports torch.
+"""
+
+from ._entanglement import (
+    entanglement_entropy,
+    entanglement_profile,
+    label_weights,
+    surrogate_entanglement,
+)
+from ._meter import EntanglementMeter, entanglement_scorer, make_entanglement_scorer
+from ._partitions import CanonicalTree, canonical_tree, max_canonical_level
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CanonicalTree",
+    "EntanglementMeter",
+    "canonical_tree",
+    "entanglement_entropy",
+    "entanglement_profile",
+    "entanglement_scorer",
+    "label_weights",
+    "make_entanglement_scorer",
+    "max_canonical_level",
+    "surrogate_entanglement",
+]

@@ -1,0 +1,282 @@
+"""EntanglementMeter: how well suited a dataset is to locally connected networks."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils._param_validation import Interval, RealNotInt
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from ._entanglement import entanglement_profile, label_weights, surrogate_entanglement
+from ._partitions import canonical_tree
+
+__all__ = ["EntanglementMeter", "entanglement_scorer", "make_entanglement_scorer"]
+
+
+class EntanglementMeter(BaseEstimator):
+    """Measure the quantum entanglement (QE) of a dataset under its canonical partitions.
+
+    A locally connected network (1-D/2-D CNN, S4, local self-attention) of width R can fit
+    the data iff the data tensor's QE under every canonical partition is at most about
+    ``ln(R)`` (Alexander et al., NeurIPS 2023). Low QE means the feature order suits such a
+    network; the meter reports QE per level of the canonical tree, the cheap surrogate SE
+    (summed |Pearson correlation| across each partition) and the network width the theorem
+    asks for.
+
+    X is measured exactly as given: no implicit scaling. The embedding
+    ``phi(t) = (cos(pi theta t), sin(pi theta t))`` is meant for standardized or [0, 1]-scaled
+    features, so put a ``StandardScaler`` or ``MinMaxScaler`` before the meter in a Pipeline.
+
+    Parameters
+    ----------
+    theta : float, default=0.085
+        Frequency of the feature embedding ``phi``.
+    levels : int, array-like of int or None, default=None
+        Levels of the canonical tree to measure: ``None`` for all levels, an int ``k`` for
+        levels ``1..k``, or an explicit list. Level ``l`` has ``2**l`` blocks in 1-D (one
+        distinct partition at level 1) and ``4**l`` in 2-D.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for 1-D features (sequences, tabular columns); ``(H, W)`` for images
+        flattened row-major, partitioned by a quad-tree.
+    max_samples : int, float or None, default=None
+        QE costs ``O(M**2 N + M**3)`` per partition for M samples. If set, QE is measured on a
+        random subsample of this many samples (a fraction if float); SE always uses all
+        samples.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subsample drawn when ``max_samples`` is set.
+    n_jobs : int or None, default=None
+        Number of threads measuring partitions in parallel.
+
+    Attributes
+    ----------
+    levels_ : ndarray of shape (n_levels,)
+        Measured levels.
+    entanglement_ : ndarray of shape (n_levels,)
+        Mean QE (nats) over the partitions of each level (and over the one-vs-rest tensors
+        for more than two classes).
+    partition_entanglement_ : list of ndarray
+        QE of every partition, one array per level, in tree order.
+    class_entanglement_ : ndarray of shape (n_tensors, n_levels)
+        Mean QE per level of each tensor: one row per class for more than two classes, a
+        single row otherwise.
+    classes_ : ndarray or None
+        Class labels seen in ``fit``; ``None`` without labels or for a continuous target,
+        whose values are then used as the tensor's coefficients.
+    surrogate_entanglement_ : ndarray of shape (n_levels,)
+        Mean SE over the partitions of each level.
+    partition_surrogate_entanglement_ : list of ndarray
+        SE of every partition, one array per level.
+    required_width_ : int
+        ``ceil(exp(max QE))`` over all partitions and tensors: the theorem's lower bound on
+        the width of a locally connected network that fits the data.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column names.
+
+    See Also
+    --------
+    entanglement_scorer : Score the output of a transformer by its entanglement.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sklearn_qe import EntanglementMeter
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = MinMaxScaler().fit_transform(X)
+    >>> meter = EntanglementMeter(shape=(8, 8), max_samples=300, random_state=0).fit(X, y)
+    >>> meter.levels_
+    array([1, 2, 3])
+    >>> meter.entanglement_.shape, meter.class_entanglement_.shape
+    ((3,), (10, 3))
+    >>> bool(meter.score(X, y) == -meter.entanglement_.mean())
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "theta": [Interval(Real, 0, None, closed="neither")],
+        "levels": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+        "shape": [tuple, None],
+        "max_samples": [
+            Interval(Integral, 2, None, closed="left"),
+            Interval(RealNotInt, 0, 1, closed="right"),
+            None,
+        ],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        theta=0.085,
+        levels=None,
+        shape=None,
+        max_samples=None,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.theta = theta
+        self.levels = levels
+        self.shape = shape
+        self.max_samples = max_samples
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Measure the entanglement of X (and labels y) per level of the canonical tree.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data, at least 2 samples and 2 features. Sparse input is not supported.
+        y : array-like of shape (n_samples,), default=None
+            Class labels (binary: one tensor with -1/+1; multi-class: one one-vs-rest tensor
+            per class), a continuous target (its values weight the samples), or ``None``
+            (every sample weighs 1).
+
+        Returns
+        -------
+        self : object
+            Fitted meter.
+        """
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2, ensure_min_features=2)
+        tree, levels = self._tree_and_levels(X.shape[1])
+        self.classes_, weights = self._weights(X, y)
+        per_level = self._partition_qe(X, weights, tree, levels)
+        se = surrogate_entanglement(X, tree, levels)
+
+        self.levels_ = np.array(levels)
+        self.partition_entanglement_ = [per_level[l].mean(axis=1) for l in levels]
+        self.entanglement_ = np.array([qe.mean() for qe in self.partition_entanglement_])
+        self.class_entanglement_ = np.array([per_level[l].mean(axis=0) for l in levels]).T
+        self.partition_surrogate_entanglement_ = [se[l] for l in levels]
+        self.surrogate_entanglement_ = np.array([s.mean() for s in se.values()])
+        # Rounded first: exp(ln 2) = 2.0000000000000004 must not ask for width 3.
+        max_qe = max(qe.max() for qe in per_level.values())
+        self.required_width_ = int(np.ceil(np.round(np.exp(max_qe), 9)))
+        return self
+
+    def score(self, X, y=None):
+        """Negative mean QE over the measured levels of X: higher means better suited.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with the features seen in ``fit``.
+        y : array-like of shape (n_samples,), default=None
+            Labels, as in ``fit``.
+
+        Returns
+        -------
+        score : float
+            ``-mean(entanglement per level)``, so that ``GridSearchCV`` maximizing the
+            score picks the least entangled feature order.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_min_samples=2)
+        tree, levels = self._tree_and_levels(X.shape[1])
+        _, weights = self._weights(X, y)
+        per_level = self._partition_qe(X, weights, tree, levels)
+        return -float(np.mean([per_level[l].mean() for l in levels]))
+
+    def _tree_and_levels(self, n_features):
+        shape = None if self.shape is None else tuple(self.shape)
+        if self.levels is None:
+            tree = canonical_tree(n_features, shape=shape)
+            return tree, list(range(1, tree.n_levels + 1))
+        if isinstance(self.levels, Integral):
+            levels = list(range(1, self.levels + 1))
+        else:
+            levels = sorted({int(level) for level in np.asarray(self.levels).ravel()})
+            if not levels or levels[0] < 1:
+                raise ValueError(f"levels must be positive integers, got {self.levels!r}.")
+        return canonical_tree(n_features, shape=shape, max_level=levels[-1]), levels
+
+    @staticmethod
+    def _weights(X, y):
+        if y is None:
+            return label_weights(None, X.shape[0])
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        assert_all_finite(y, input_name="y")
+        if type_of_target(y, input_name="y") == "continuous":
+            return None, np.asarray(y, dtype=np.float64)[None]
+        return label_weights(y, X.shape[0])
+
+    def _partition_qe(self, X, weights, tree, levels):
+        n_samples = X.shape[0]
+        if self.max_samples is not None:
+            size = (
+                self.max_samples
+                if isinstance(self.max_samples, Integral)
+                else max(2, int(self.max_samples * n_samples))
+            )
+            if size < n_samples:
+                rng = check_random_state(self.random_state)
+                rows = np.sort(rng.choice(n_samples, size=size, replace=False))
+                X, weights = X[rows], weights[:, rows]
+        return entanglement_profile(X, weights, tree, levels, self.theta, n_jobs=self.n_jobs)
+
+
+class _EntanglementScorer:
+    """Picklable scorer: negative mean QE of ``estimator.transform(X)``."""
+
+    def __init__(self, meter_params):
+        self.meter_params = meter_params
+
+    def __call__(self, estimator, X, y=None):
+        transformed = estimator.transform(X)
+        return -EntanglementMeter(**self.meter_params).fit(transformed, y).entanglement_.mean()
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self.meter_params.items())
+        return f"make_entanglement_scorer({params})"
+
+
+def make_entanglement_scorer(**meter_params):
+    """Make a scorer that rates a transformer's output by its entanglement.
+
+    Use it as ``scoring`` in ``GridSearchCV`` when the last step of the Pipeline is a
+    transformer (e.g. a feature reorderer): the score of a fitted estimator on X is
+    ``-mean QE`` of ``estimator.transform(X)`` as measured by an
+    ``EntanglementMeter(**meter_params)``.
+
+    Parameters
+    ----------
+    **meter_params : dict
+        Parameters of the :class:`EntanglementMeter` that measures, e.g. ``shape=(8, 8)``
+        for images or ``max_samples=500`` for large data.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y=None) -> float``, higher is better.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklearn_qe import make_entanglement_scorer
+    >>> X = np.random.default_rng(0).uniform(size=(40, 8))
+    >>> scorer = make_entanglement_scorer(levels=2)
+    >>> identity = FunctionTransformer().fit(X)
+    >>> bool(scorer(identity, X) <= 0)
+    True
+    """
+    return _EntanglementScorer(meter_params)
+
+
+entanglement_scorer = make_entanglement_scorer()
+entanglement_scorer.__doc__ = """Scorer with a default EntanglementMeter (1-D, theta=0.085).
+
+Call as ``entanglement_scorer(estimator, X, y=None)``; see :func:`make_entanglement_scorer`.
+"""

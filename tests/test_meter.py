@@ -1,0 +1,195 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_qe import (
+    EntanglementMeter,
+    canonical_tree,
+    entanglement_entropy,
+    entanglement_scorer,
+    make_entanglement_scorer,
+)
+
+
+@parametrize_with_checks([EntanglementMeter(), EntanglementMeter(levels=1, max_samples=10)])
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X[:300]), y[:300]
+
+
+def test_attributes_match_the_core(digits):
+    X, y = digits
+    X = X[:120, :12]
+    y = y[:120] % 3
+    meter = EntanglementMeter(theta=0.3).fit(X, y)
+    tree = canonical_tree(12)
+    np.testing.assert_array_equal(meter.levels_, [1, 2, 3])
+    assert meter.classes_.tolist() == [0, 1, 2]
+    assert meter.class_entanglement_.shape == (3, 3)
+    per_partition = []
+    for i, level in enumerate(meter.levels_):
+        expected = np.array(
+            [entanglement_entropy(X, y, b, theta=0.3, average=False) for b in tree.partitions(level)]
+        )
+        np.testing.assert_allclose(meter.partition_entanglement_[i], expected.mean(axis=1))
+        np.testing.assert_allclose(meter.class_entanglement_[:, i], expected.mean(axis=0))
+        assert meter.entanglement_[i] == pytest.approx(expected.mean())
+        per_partition.append(expected)
+        assert len(meter.partition_surrogate_entanglement_[i]) == len(tree.partitions(level))
+        assert meter.surrogate_entanglement_[i] == pytest.approx(
+            meter.partition_surrogate_entanglement_[i].mean()
+        )
+    max_qe = max(e.max() for e in per_partition)
+    assert meter.required_width_ == int(np.ceil(np.exp(max_qe) - 1e-9))
+    assert meter.score(X, y) == pytest.approx(-meter.entanglement_.mean())
+
+
+@pytest.mark.parametrize(
+    "levels, expected", [(None, [1, 2, 3, 4]), (2, [1, 2]), ([4, 2, 2], [2, 4]), (np.array([3]), [3])]
+)
+def test_levels(levels, expected):
+    X = np.random.default_rng(0).standard_normal((20, 16))
+    meter = EntanglementMeter(levels=levels).fit(X)
+    np.testing.assert_array_equal(meter.levels_, expected)
+    assert len(meter.partition_entanglement_) == len(expected)
+
+
+def test_product_data_needs_width_one():
+    X = np.tile(np.arange(6.0), (5, 1))
+    meter = EntanglementMeter().fit(X)
+    assert meter.required_width_ == 1
+    np.testing.assert_array_equal(meter.entanglement_, 0.0)
+
+
+def test_binary_and_continuous_targets():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 8))
+    labels = rng.integers(0, 2, 40)
+    binary = EntanglementMeter(theta=0.5).fit(X, np.where(labels, "yes", "no"))
+    assert binary.classes_.tolist() == ["no", "yes"]
+    assert binary.class_entanglement_.shape == (1, 3)
+    # The sign convention of -1/+1 does not matter.
+    flipped = EntanglementMeter(theta=0.5).fit(X, 1 - labels)
+    np.testing.assert_allclose(binary.entanglement_, flipped.entanglement_)
+    target = rng.standard_normal(40)
+    regression = EntanglementMeter(theta=0.5, levels=1).fit(X, target)
+    assert regression.classes_ is None
+    from sklearn_qe._testing import explicit_tensor_entanglement
+
+    expected = explicit_tensor_entanglement(X, target, [0, 1, 2, 3], 0.5)
+    assert regression.entanglement_[0] == pytest.approx(expected, abs=1e-10)
+
+
+def test_max_samples_measures_a_reproducible_subsample(digits):
+    X, y = digits
+    full = EntanglementMeter(levels=2).fit(X, y)
+    same = EntanglementMeter(levels=2, max_samples=len(X)).fit(X, y)
+    np.testing.assert_array_equal(full.entanglement_, same.entanglement_)
+    a = EntanglementMeter(levels=2, max_samples=100, random_state=0).fit(X, y)
+    b = EntanglementMeter(levels=2, max_samples=100, random_state=0).fit(X, y)
+    c = EntanglementMeter(levels=2, max_samples=1 / 3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.entanglement_, b.entanglement_)
+    np.testing.assert_array_equal(a.entanglement_, c.entanglement_)
+    assert not np.allclose(a.entanglement_, full.entanglement_)
+    # SE uses every sample.
+    np.testing.assert_array_equal(a.surrogate_entanglement_, full.surrogate_entanglement_)
+
+
+def test_n_jobs_gives_the_same_numbers(digits):
+    X, y = digits
+    one = EntanglementMeter(shape=(8, 8), n_jobs=1).fit(X, y)
+    two = EntanglementMeter(shape=(8, 8), n_jobs=2).fit(X, y)
+    for a, b in zip(one.partition_entanglement_, two.partition_entanglement_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_natural_pixel_order_is_less_entangled(digits):
+    X, y = digits
+    shuffled = X[:, np.random.default_rng(0).permutation(64)]
+    natural = EntanglementMeter(shape=(8, 8)).fit(X, y)
+    random = EntanglementMeter(shape=(8, 8)).fit(shuffled, y)
+    assert natural.entanglement_[0] < random.entanglement_[0]
+    assert natural.surrogate_entanglement_[0] < random.surrogate_entanglement_[0]
+
+
+def test_dataframe_input_and_pickle(digits):
+    X, y = digits
+    frame = pd.DataFrame(X[:, :10], columns=[f"f{i}" for i in range(10)])
+    meter = EntanglementMeter(levels=2).fit(frame, y)
+    assert meter.feature_names_in_.tolist() == list(frame.columns)
+    restored = pickle.loads(pickle.dumps(meter))
+    np.testing.assert_array_equal(restored.entanglement_, meter.entanglement_)
+    assert restored.score(frame, y) == meter.score(frame, y)
+    assert clone(meter).get_params() == meter.get_params()
+
+
+def test_grid_search_prefers_the_natural_order(digits):
+    X, y = digits
+    shuffle = FunctionTransformer(lambda Z: Z[:, np.random.default_rng(0).permutation(64)])
+    pipe = Pipeline([("order", "passthrough"), ("meter", EntanglementMeter(shape=(8, 8), levels=1))])
+    search = GridSearchCV(pipe, {"order": ["passthrough", shuffle]}, cv=3).fit(X, y)
+    assert search.best_params_["order"] == "passthrough"
+    assert np.all(search.cv_results_["mean_test_score"] < 0)
+
+
+def test_scorer_for_transformer_pipelines(digits):
+    X, y = digits
+    identity = FunctionTransformer().fit(X)
+    meter = EntanglementMeter().fit(X, y)
+    assert entanglement_scorer(identity, X, y) == pytest.approx(meter.score(X, y))
+    scorer = make_entanglement_scorer(shape=(8, 8), levels=1)
+    image_meter = EntanglementMeter(shape=(8, 8), levels=1).fit(X, y)
+    assert scorer(identity, X, y) == pytest.approx(image_meter.score(X, y))
+    assert pickle.loads(pickle.dumps(scorer))(identity, X, y) == scorer(identity, X, y)
+    assert "shape=(8, 8)" in repr(scorer)
+
+
+@pytest.mark.parametrize(
+    "X, params, error, message",
+    [
+        ([[1.0, np.nan], [2.0, 3.0]], {}, ValueError, "NaN"),
+        ([[1.0, np.inf], [2.0, 3.0]], {}, ValueError, "infinity"),
+        ([["a", "b"], ["c", "d"]], {}, ValueError, "[Ss]tring|numeric|convert"),
+        (np.zeros((0, 4)), {}, ValueError, "0 sample"),
+        (np.zeros((5, 1)), {}, ValueError, "1 feature"),
+        (np.zeros((1, 4)), {}, ValueError, "1 sample"),
+        (np.zeros((5, 6)), {"shape": (2, 2)}, ValueError, "describes 4 features"),
+        (np.zeros((5, 6)), {"shape": (1, 6)}, ValueError, "2 rows and 2 columns"),
+        (np.zeros((5, 8)), {"levels": 4}, ValueError, "levels 1 to 3"),
+        (np.zeros((5, 8)), {"levels": [0, 1]}, ValueError, "positive"),
+        (np.zeros((5, 8)), {"theta": 0.0}, ValueError, "theta"),
+        (np.zeros((5, 8)), {"theta": -1.0}, ValueError, "theta"),
+        (np.full((5, 8), 1e308), {"theta": 1.0}, ValueError, "overflows"),
+        (sparse.random(5, 8, density=0.5, format="csr"), {}, TypeError, "[Ss]parse"),
+    ],
+)
+def test_bad_input(X, params, error, message):
+    with pytest.raises(error, match=message):
+        EntanglementMeter(**params).fit(X)
+
+
+def test_bad_targets_and_widths():
+    X = np.random.default_rng(0).standard_normal((6, 8))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        EntanglementMeter().fit(X, [0, 1])
+    with pytest.raises(ValueError, match="NaN"):
+        EntanglementMeter().fit(X, [0.5, np.nan, 1, 2, 3, 4])
+    with pytest.raises(ValueError, match="y should be a 1d array"):
+        EntanglementMeter().fit(X, np.zeros((6, 2)))
+    meter = EntanglementMeter().fit(X)
+    with pytest.raises(ValueError, match="X has 7 features, but EntanglementMeter is expecting 8"):
+        meter.score(X[:, :7])
