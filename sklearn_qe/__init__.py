@@ -8,6 +8,7 @@ measures that entanglement with scikit-learn estimators.
 The networks live in :mod:`sklearn_qe.nets`, so that ``import sklearn_qe`` never imports torch.
 """
 
+from ._correlation import abs_correlation
 from ._entanglement import (
     entanglement_entropy,
     entanglement_profile,
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CanonicalTree",
     "EntanglementMeter",
+    "abs_correlation",
     "canonical_tree",
     "entanglement_entropy",
     "entanglement_profile",

@@ -6,13 +6,18 @@ Its matricization under a partition ``(K, K^c)`` is ``(1/M) Phi_K D Phi_Kc^T`` w
 ``D = diag(y)``, so the squared singular values are the eigenvalues of a matrix of size at
 most ``M`` assembled from the Gram matrices ``G_K = Phi_K^T Phi_K`` (the "Gram trick").
 
-Everything is float64 numpy/scipy; no scikit-learn and no torch here.
+Everything is float64 numpy/scipy; no scikit-learn and no torch here. Linear algebra goes
+through ``numpy.linalg``, not ``scipy.linalg``: the scipy wheels bring a second OpenBLAS
+whose threads contend with numpy's (used by every matmul here) and made a fit 5x slower on
+2 cores.
 """
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import linalg, sparse
+from scipy import sparse
 from scipy.special import entr
+
+from ._correlation import abs_correlation_rows, standardized_columns
 
 __all__ = [
     "entanglement_entropy",
@@ -92,16 +97,16 @@ def _psd_factor(gram):
     is numerically singular, and then the eigendecomposition gives the factor.
     """
     try:
-        return linalg.cholesky(gram, lower=False, check_finite=False)
-    except linalg.LinAlgError:
-        eigenvalues, eigenvectors = linalg.eigh(gram, check_finite=False)
+        return np.linalg.cholesky(gram).T
+    except np.linalg.LinAlgError:
+        eigenvalues, eigenvectors = np.linalg.eigh(gram)
         keep = eigenvalues > eigenvalues[-1] * gram.shape[0] * np.finfo(np.float64).eps
         return np.sqrt(eigenvalues[keep])[:, None] * eigenvectors[:, keep].T
 
 
 def _spectrum_entropy(matrix):
     """Von Neumann entropy of the normalized spectrum of a symmetric PSD matrix."""
-    eigenvalues = linalg.eigh(matrix, eigvals_only=True, check_finite=False)
+    eigenvalues = np.linalg.eigvalsh(matrix)
     top = eigenvalues[-1]
     if not top > 0:
         raise ValueError(
@@ -285,6 +290,8 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None):
         log_full += log_abs
         negative_full ^= negative
 
+    task_levels = []
+
     def visit(level, index, parent_needs_gram):
         """Yield the partitions under one block; return the block's log-Gram."""
         is_partition = level in levels and index in tree.partition_indices(level)
@@ -308,40 +315,19 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None):
                 (features, log_abs, negative),
                 (complement, log_full - log_abs, negative_full ^ negative),
             )
-            yield level, delayed(_partition_entropies)(cos, sin, weights, sides)
+            task_levels.append(level)
+            yield delayed(_partition_entropies)(cos, sin, weights, sides)
         return log_abs, negative
 
     def tasks():
         for index in range(len(tree.blocks[top])):
             yield from visit(top, index, False)
 
-    task_levels = []
-
-    def record_level(task_stream):
-        for level, task in task_stream:
-            task_levels.append(level)
-            yield task
-
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(record_level(tasks()))
+    results = Parallel(n_jobs=n_jobs, prefer="threads")(tasks())
     return {
         level: np.array([r for l, r in zip(task_levels, results) if l == level])
         for level in levels
     }
-
-
-def _standardized_columns(X):
-    """Columns centred and scaled to unit norm; constant columns are zero."""
-    # Dividing by the largest magnitude first keeps the mean and the squared norm from
-    # overflowing (huge values) or underflowing (subnormal values).
-    magnitude = np.abs(X).max(axis=0)
-    constant = np.ptp(X, axis=0) == 0
-    magnitude[constant] = 1.0
-    centred = X / magnitude
-    centred -= centred.mean(axis=0)
-    centred[:, constant] = 0.0
-    norms = np.linalg.norm(centred, axis=0)
-    norms[constant] = 1.0
-    return centred / norms
 
 
 def surrogate_entanglement(X, tree, levels, chunk_size=1024):
@@ -367,7 +353,7 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     profile : dict
         Maps each level to an ndarray of shape (n_partitions,).
     """
-    Z = _standardized_columns(np.asarray(X, dtype=np.float64))
+    Z = standardized_columns(X)
     n_features = Z.shape[1]
     # block_of[level][n]: index of the block holding feature n at that level; membership[level]
     # is the same as a sparse one-hot matrix, so per-block row sums are one sparse product.
@@ -382,16 +368,14 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
             shape=(n_features, len(tree.blocks[level])),
         )
     crossing = {level: np.zeros(len(tree.blocks[level])) for level in levels}
-    for start in range(0, n_features, chunk_size):
-        rows = slice(start, min(start + chunk_size, n_features))
-        abs_corr = np.abs(Z[:, rows].T @ Z)
-        row_totals = abs_corr.sum(axis=1)
+    for rows, abs_corr in abs_correlation_rows(Z, chunk_size):
         for level, labels in block_of.items():
-            n_blocks = len(tree.blocks[level])
-            within = (membership[level].T @ abs_corr.T).T
-            own = within[np.arange(abs_corr.shape[0]), labels[rows]]
+            # Each row's sums per block; its own block's sum dropped rather than subtracted
+            # from the total, so SE is a sum of non-negative terms with no cancellation.
+            per_block = (membership[level].T @ abs_corr.T).T
+            per_block[np.arange(abs_corr.shape[0]), labels[rows]] = 0.0
             crossing[level] += np.bincount(
-                labels[rows], weights=row_totals - own, minlength=n_blocks
+                labels[rows], weights=per_block.sum(axis=1), minlength=len(tree.blocks[level])
             )
     return {
         level: crossing[level][list(tree.partition_indices(level))] for level in levels
