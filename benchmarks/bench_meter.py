@@ -1,0 +1,96 @@
+"""Time EntanglementMeter's QE against a naive per-partition implementation.
+
+For each (M samples, N features), levels 1-4 of the 1-D canonical tree (29 partitions):
+- library: ``EntanglementMeter(levels=4).fit(X, y)`` (QE and SE);
+- naive: for every partition, both Grams built feature by feature in linear space, then a
+  full eigendecomposition for ``G_K^(1/2)`` and the eigenvalues of
+  ``G_K^(1/2) D G_Kc D G_K^(1/2)`` (``sklearn_qe._testing.naive_entanglement``). Where the
+  naive method would take longer than ``--naive-budget`` seconds, it runs on the first few
+  partitions only and its total is extrapolated (marked ``~``);
+- eigen floor: 29 ``eigvalsh`` of M x M matrices, the part no exact method avoids.
+Agreement is the largest |QE difference| over the partitions both computed.
+
+Run: ``python benchmarks/bench_meter.py`` (about 4 minutes on 2 cores).
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from sklearn_qe import EntanglementMeter, canonical_tree, label_weights
+from sklearn_qe._testing import naive_entanglement
+
+LEVELS = 4
+THETA = 0.085
+
+
+def smooth_data(n_samples, n_features, rng):
+    """A labelled smooth 1-D process: random-walk features, two classes by drift sign."""
+    drift = rng.choice([-1.0, 1.0], size=n_samples)
+    steps = rng.standard_normal((n_samples, n_features)) + 0.05 * drift[:, None]
+    X = np.cumsum(steps, axis=1) / np.sqrt(np.arange(1, n_features + 1))
+    return (X - X.mean(axis=0)) / X.std(axis=0), (drift > 0).astype(int)
+
+
+def eigen_floor(n_samples, n_partitions, rng):
+    matrix = rng.standard_normal((n_samples, n_samples))
+    matrix = matrix @ matrix.T
+    start = time.perf_counter()
+    for _ in range(n_partitions):
+        np.linalg.eigvalsh(matrix)
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--naive-budget", type=float, default=60.0)
+    parser.add_argument(
+        "--sizes", default="200x128,200x1024,1000x1024,2000x4096", help="MxN,MxN,..."
+    )
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+
+    header = (
+        "| M | N | library (s) | naive (s) | speedup | eigen floor (s) | eigen share "
+        "| max abs diff |"
+    )
+    print(header)
+    print("|---" * 8 + "|")
+    for size in args.sizes.split(","):
+        n_samples, n_features = map(int, size.split("x"))
+        X, y = smooth_data(n_samples, n_features, rng)
+        tree = canonical_tree(n_features, max_level=LEVELS)
+        partitions = [b for level in range(1, LEVELS + 1) for b in tree.partitions(level)]
+
+        start = time.perf_counter()
+        meter = EntanglementMeter(theta=THETA, levels=LEVELS).fit(X, y)
+        library = time.perf_counter() - start
+        library_qe = np.concatenate(meter.partition_entanglement_)
+
+        _, weights = label_weights(y, n_samples)
+        start = time.perf_counter()
+        naive_qe = [naive_entanglement(X, weights[0], partitions[0], THETA)]
+        per_partition = time.perf_counter() - start
+        n_naive = len(partitions)
+        if per_partition * len(partitions) > args.naive_budget:
+            n_naive = max(1, min(len(partitions), int(args.naive_budget / per_partition)))
+        for block in partitions[1:n_naive]:
+            naive_qe.append(naive_entanglement(X, weights[0], block, THETA))
+        naive = time.perf_counter() - start
+        mark = ""
+        if n_naive < len(partitions):
+            naive *= len(partitions) / n_naive
+            mark = "~"
+        diff = np.abs(np.array(naive_qe) - library_qe[:n_naive]).max()
+        floor = eigen_floor(n_samples, len(partitions), rng)
+        print(
+            f"| {n_samples} | {n_features} | {library:.2f} | {mark}{naive:.1f} "
+            f"| {mark}{naive / library:.0f}x | {floor:.2f} | {floor / library:.0%} "
+            f"| {diff:.1e} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
