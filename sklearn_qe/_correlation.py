@@ -1,11 +1,12 @@
-"""Absolute Pearson correlations between features.
+"""Absolute Pearson correlations between features, dense or as a sparse nearest-neighbour graph.
 
 Pure numpy/scipy. Constant features correlate 0 with everything.
 """
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["abs_correlation"]
+__all__ = ["abs_correlation", "abs_correlation_graph"]
 
 
 def standardized_columns(X):
@@ -60,3 +61,43 @@ def abs_correlation(X):
     rho = np.clip(np.abs(Z.T @ Z), 0.0, 1.0)
     np.fill_diagonal(rho, 0.0)
     return rho
+
+
+def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
+    """Sparse symmetric graph of absolute correlations between features.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    n_neighbors : int or None, default=None
+        ``None`` keeps every nonzero correlation (a dense graph). An int keeps, for each
+        feature, its ``n_neighbors`` strongest correlations, and an edge is kept if either end
+        keeps it; the correlation matrix is then formed ``chunk_size`` rows at a time, so
+        memory is ``O(n_features * (n_neighbors + chunk_size))``.
+    chunk_size : int, default=1024
+        Rows of the correlation matrix formed at once.
+
+    Returns
+    -------
+    graph : scipy.sparse.csr_array of shape (n_features, n_features)
+        Symmetric, zero diagonal, weights in (0, 1].
+    """
+    if n_neighbors is None:
+        return sparse.csr_array(abs_correlation(X))
+    Z = standardized_columns(X)
+    n_features = Z.shape[1]
+    k = min(n_neighbors, n_features - 1)
+    heads, tails, weights = [], [], []
+    for rows, block in abs_correlation_rows(Z, chunk_size):
+        row_ids = np.arange(rows.start, rows.stop)
+        block[np.arange(len(row_ids)), row_ids] = -1.0  # never its own neighbour
+        strongest = np.argpartition(block, -k, axis=1)[:, -k:]
+        heads.append(np.repeat(row_ids, k))
+        tails.append(strongest.ravel())
+        weights.append(np.take_along_axis(block, strongest, axis=1).ravel())
+    heads, tails, weights = map(np.concatenate, (heads, tails, weights))
+    keep = weights > 0
+    graph = sparse.coo_array(
+        (weights[keep], (heads[keep], tails[keep])), shape=(n_features, n_features)
+    ).tocsr()
+    return graph.maximum(graph.T).tocsr()

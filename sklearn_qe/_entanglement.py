@@ -14,7 +14,6 @@ whose threads contend with numpy's (used by every matmul here) and made a fit 5x
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy import sparse
 from scipy.special import entr
 
 from ._correlation import abs_correlation_rows, standardized_columns
@@ -355,28 +354,33 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     """
     Z = standardized_columns(X)
     n_features = Z.shape[1]
-    # block_of[level][n]: index of the block holding feature n at that level; membership[level]
-    # is the same as a sparse one-hot matrix, so per-block row sums are one sparse product.
-    block_of, membership = {}, {}
+    deepest = max(levels)
+    # In the order of the deepest level's blocks every block of every level is a contiguous
+    # run of columns, so per-block sums are one reduceat, and coarser levels sum children.
+    leaf_order = np.concatenate(tree.blocks[deepest])
+    leaf_starts = np.cumsum([0] + [len(block) for block in tree.blocks[deepest][:-1]])
+    block_of = {}
     for level in levels:
         labels = np.empty(n_features, dtype=np.intp)
         for j, features in enumerate(tree.blocks[level]):
             labels[features] = j
         block_of[level] = labels
-        membership[level] = sparse.csr_array(
-            (np.ones(n_features), (np.arange(n_features), labels)),
-            shape=(n_features, len(tree.blocks[level])),
-        )
     crossing = {level: np.zeros(len(tree.blocks[level])) for level in levels}
     for rows, abs_corr in abs_correlation_rows(Z, chunk_size):
-        for level, labels in block_of.items():
-            # Each row's sums per block; its own block's sum dropped rather than subtracted
-            # from the total, so SE is a sum of non-negative terms with no cancellation.
-            per_block = (membership[level].T @ abs_corr.T).T
-            per_block[np.arange(abs_corr.shape[0]), labels[rows]] = 0.0
-            crossing[level] += np.bincount(
-                labels[rows], weights=per_block.sum(axis=1), minlength=len(tree.blocks[level])
-            )
+        n_rows = abs_corr.shape[0]
+        per_block = np.add.reduceat(abs_corr[:, leaf_order], leaf_starts, axis=1)
+        for level in range(deepest, min(levels) - 1, -1):
+            if level in block_of:
+                # Each row's own block is dropped rather than subtracted from the row total,
+                # so SE is a sum of non-negative terms with no cancellation.
+                other_blocks = per_block.copy()
+                other_blocks[np.arange(n_rows), block_of[level][rows]] = 0.0
+                crossing[level] += np.bincount(
+                    block_of[level][rows],
+                    weights=other_blocks.sum(axis=1),
+                    minlength=len(tree.blocks[level]),
+                )
+            per_block = per_block.reshape(n_rows, -1, tree.arity).sum(axis=2)
     return {
         level: crossing[level][list(tree.partition_indices(level))] for level in levels
     }

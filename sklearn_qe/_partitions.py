@@ -11,7 +11,7 @@ import numpy as np
 __all__ = ["CanonicalTree", "canonical_tree", "max_canonical_level"]
 
 
-def _halves(start, stop):
+def halves(start, stop):
     """Split ``range(start, stop)`` into two parts, the larger (if any) first."""
     middle = start + (stop - start + 1) // 2
     return (start, middle), (middle, stop)
@@ -144,7 +144,7 @@ def canonical_tree(n_features, shape=None, max_level=None):
         nodes = [(0, n_features)]
         levels = [nodes]
         for _ in range(max_level):
-            nodes = [half for start, stop in nodes for half in _halves(start, stop)]
+            nodes = [half for start, stop in nodes for half in halves(start, stop)]
             levels.append(nodes)
         blocks = tuple(
             tuple(np.arange(start, stop) for start, stop in nodes) for nodes in levels
@@ -158,8 +158,8 @@ def canonical_tree(n_features, shape=None, max_level=None):
         nodes = [
             (rows, cols)
             for (r0, r1), (c0, c1) in nodes
-            for rows in _halves(r0, r1)
-            for cols in _halves(c0, c1)
+            for rows in halves(r0, r1)
+            for cols in halves(c0, c1)
         ]
         levels.append(nodes)
     blocks = tuple(
