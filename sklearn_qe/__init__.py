@@ -3,12 +3,12 @@
 Locally connected networks (1-D/2-D CNNs, S4-style state-space models, local self-attention)
 fit a data distribution iff its data tensor has low quantum entanglement under the canonical
 partitions of the features (Alexander, De La Vega, Razin, Cohen, NeurIPS 2023). This package
-measures that entanglement with scikit-learn estimators.
+measures that entanglement and reorders features to lower it, with scikit-learn estimators.
 
 The networks live in :mod:`sklearn_qe.nets`, so that ``import sklearn_qe`` never imports torch.
 """
 
-from ._correlation import abs_correlation
+from ._correlation import abs_correlation, abs_correlation_graph
 from ._entanglement import (
     entanglement_entropy,
     entanglement_profile,
@@ -17,13 +17,17 @@ from ._entanglement import (
 )
 from ._meter import EntanglementMeter, entanglement_scorer, make_entanglement_scorer
 from ._partitions import CanonicalTree, canonical_tree, max_canonical_level
+from ._reorderers import EntanglementReorderer, IGTDReorderer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CanonicalTree",
     "EntanglementMeter",
+    "EntanglementReorderer",
+    "IGTDReorderer",
     "abs_correlation",
+    "abs_correlation_graph",
     "canonical_tree",
     "entanglement_entropy",
     "entanglement_profile",

@@ -1,0 +1,264 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.datasets import load_digits
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklearn_qe import (
+    EntanglementMeter,
+    EntanglementReorderer,
+    IGTDReorderer,
+    abs_correlation,
+    abs_correlation_graph,
+    canonical_tree,
+)
+from sklearn_qe._cut_tree import _repair_balance, cut_tree_order
+from sklearn_qe._igtd import _pair_ranks, feature_distances, igtd_order, position_distances
+
+
+@parametrize_with_checks(
+    [EntanglementReorderer(random_state=0), IGTDReorderer(max_steps=30)]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def smooth_process(n_samples=400, n_features=64, seed=0):
+    """Random walks: neighbouring features are strongly correlated."""
+    rng = np.random.default_rng(seed)
+    return np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1)
+
+
+@pytest.fixture(scope="module")
+def permuted_smooth():
+    X = smooth_process()
+    return X[:, np.random.default_rng(1).permutation(X.shape[1])]
+
+
+@pytest.fixture(scope="module")
+def permuted_digits():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X[:600])
+    return X[:, np.random.default_rng(2).permutation(64)], y[:600]
+
+
+REORDERERS = [
+    lambda **kw: EntanglementReorderer(random_state=0, **kw),
+    lambda **kw: EntanglementReorderer(random_state=0, n_neighbors=8, **kw),
+    lambda **kw: IGTDReorderer(max_steps=300, **kw),
+]
+
+
+@pytest.mark.parametrize("make", REORDERERS)
+@pytest.mark.parametrize("shape", [None, (8, 8)])
+def test_permutation_invariants(make, shape, permuted_smooth):
+    X = permuted_smooth
+    reorderer = make(shape=shape).fit(X)
+    perm = reorderer.permutation_
+    np.testing.assert_array_equal(np.sort(perm), np.arange(X.shape[1]))
+    Xt = reorderer.transform(X)
+    np.testing.assert_array_equal(Xt, X[:, perm])
+    np.testing.assert_array_equal(reorderer.inverse_transform(Xt), X)
+    np.testing.assert_array_equal(reorderer.fit_transform(X), Xt)
+
+
+def test_same_random_state_same_order(permuted_smooth):
+    a = EntanglementReorderer(random_state=3).fit(permuted_smooth).permutation_
+    b = EntanglementReorderer(random_state=3).fit(permuted_smooth).permutation_
+    np.testing.assert_array_equal(a, b)
+    c = IGTDReorderer(max_steps=100).fit(permuted_smooth).permutation_
+    d = IGTDReorderer(max_steps=100).fit(permuted_smooth).permutation_
+    np.testing.assert_array_equal(c, d)
+
+
+def test_entanglement_reorderer_lowers_se_and_qe_on_a_smooth_process(permuted_smooth):
+    X = permuted_smooth
+    reorderer = EntanglementReorderer(random_state=0).fit(X)
+    # The deepest level's blocks are single features: their mean SE is the same in any order.
+    before, after = reorderer.surrogate_entanglement_before_, reorderer.surrogate_entanglement_
+    assert np.all(after[:-1] < before[:-1]) and after[-1] == pytest.approx(before[-1])
+    Xs = StandardScaler().fit_transform(X)
+    random = EntanglementMeter(levels=4).fit(Xs)
+    reordered = EntanglementMeter(levels=4).fit(reorderer.transform(Xs))
+    assert reordered.entanglement_.mean() < random.entanglement_.mean()
+
+
+def test_entanglement_reorderer_lowers_se_and_qe_on_digits(permuted_digits):
+    X, y = permuted_digits
+    reorderer = EntanglementReorderer(shape=(8, 8), random_state=0).fit(X)
+    # Level 3 blocks are single pixels: their SE is the same in any order.
+    before, after = reorderer.surrogate_entanglement_before_, reorderer.surrogate_entanglement_
+    assert np.all(after[:2] < before[:2]) and after[2] == pytest.approx(before[2])
+    random = EntanglementMeter(shape=(8, 8), levels=2).fit(X, y)
+    reordered = EntanglementMeter(shape=(8, 8), levels=2).fit(reorderer.transform(X), y)
+    assert reordered.entanglement_.mean() < random.entanglement_.mean()
+
+
+def test_planted_blocks_become_canonical_blocks():
+    # Four groups of 6 features, strongly correlated within a group and independent across:
+    # the cut tree must make each group one canonical block of level 2.
+    rng = np.random.default_rng(0)
+    sources = rng.standard_normal((500, 4))
+    X = np.repeat(sources, 6, axis=1) + 0.3 * rng.standard_normal((500, 24))
+    X = X[:, rng.permutation(24)]
+    group = np.argmax(np.abs(abs_correlation(np.column_stack([X, sources]))[:24, 24:]), axis=1)
+    for shape in (None, (4, 6)):
+        perm = EntanglementReorderer(shape=shape, random_state=0).fit(X).permutation_
+        tree = canonical_tree(24, shape=shape)
+        level = 2 if shape is None else 1
+        for block in tree.blocks[level]:
+            assert len(set(group[perm[block]])) == 1
+
+
+@pytest.mark.parametrize("n_vertices, target", [(10, [5, 5]), (11, [6, 5]), (13, [4, 3, 3, 3])])
+def test_repair_balance_reaches_exact_sizes(n_vertices, target):
+    rng = np.random.default_rng(n_vertices)
+    weights = rng.uniform(size=(n_vertices, n_vertices))
+    graph = np.triu(weights, 1) + np.triu(weights, 1).T
+    parts = np.zeros(n_vertices, dtype=np.intp)  # everything in one part, as METIS may do
+    repaired = _repair_balance(graph, parts.copy(), target)
+    np.testing.assert_array_equal(np.bincount(repaired, minlength=len(target)), target)
+    again = _repair_balance(sparse.csr_array(graph), parts.copy(), target)
+    np.testing.assert_array_equal(repaired, again)
+
+
+@pytest.mark.parametrize("n_features, shape", [(37, None), (100, None), (35, (5, 7)), (64, (8, 8))])
+def test_cut_parts_are_balanced_at_every_node(n_features, shape, monkeypatch):
+    # Record every cut's part sizes: they must be the canonical children's sizes.
+    from sklearn_qe import _cut_tree
+
+    seen = []
+    original = _cut_tree._balanced_parts
+
+    def recording(graph, target_sizes, seed, n_cuts):
+        parts = original(graph, target_sizes, seed, n_cuts)
+        seen.append((np.bincount(parts, minlength=len(target_sizes)).tolist(), list(target_sizes)))
+        return parts
+
+    monkeypatch.setattr(_cut_tree, "_balanced_parts", recording)
+    X = np.random.default_rng(0).standard_normal((50, n_features))
+    order = cut_tree_order(abs_correlation_graph(X), shape=shape)
+    np.testing.assert_array_equal(np.sort(order), np.arange(n_features))
+    assert seen and all(sizes == target for sizes, target in seen)
+    if shape is None:
+        assert all(max(sizes) - min(sizes) <= 1 for sizes, _ in seen)
+
+
+def test_correlation_graph_keeps_strongest_neighbours():
+    X = smooth_process(200, 50) + np.random.default_rng(0).standard_normal((200, 50))
+    dense = abs_correlation(X)
+    graph = abs_correlation_graph(X, n_neighbors=4, chunk_size=7).toarray()
+    np.testing.assert_allclose(graph, graph.T)
+    assert np.all(np.diag(graph) == 0)
+    kept = graph > 0
+    for n in range(50):
+        strongest = np.argsort(dense[n])[-4:]
+        assert kept[n, strongest].all()
+    np.testing.assert_allclose(graph[kept], dense[kept])
+    # Each feature kept 4 edges; symmetrising can only add edges that the other end kept.
+    assert np.all(kept.sum(axis=1) >= 4)
+    np.testing.assert_allclose(abs_correlation_graph(X).toarray(), dense)
+
+
+def test_feature_names_and_pandas_output(permuted_digits):
+    X, _ = permuted_digits
+    names = [f"px{i}" for i in range(64)]
+    frame = pd.DataFrame(X, columns=names)
+    for reorderer in (EntanglementReorderer(shape=(8, 8), random_state=0), IGTDReorderer(max_steps=50)):
+        reorderer.set_output(transform="pandas").fit(frame)
+        expected = np.array(names)[reorderer.permutation_]
+        np.testing.assert_array_equal(reorderer.get_feature_names_out(), expected)
+        out = reorderer.transform(frame)
+        assert isinstance(out, pd.DataFrame)
+        assert list(out.columns) == list(expected)
+        np.testing.assert_array_equal(out.to_numpy(), X[:, reorderer.permutation_])
+
+
+def test_float32_is_preserved_and_pickle(permuted_smooth):
+    X = permuted_smooth.astype(np.float32)
+    for reorderer in (EntanglementReorderer(random_state=0), IGTDReorderer(max_steps=50)):
+        Xt = reorderer.fit(X).transform(X)
+        assert Xt.dtype == np.float32
+        assert reorderer.inverse_transform(Xt).dtype == np.float32
+        restored = pickle.loads(pickle.dumps(reorderer))
+        np.testing.assert_array_equal(restored.transform(X), Xt)
+
+
+def test_igtd_error_never_increases_and_is_exact():
+    rng = np.random.default_rng(0)
+    X = smooth_process(300, 20)[:, rng.permutation(20)]
+    for shape, error in ((None, "absolute"), ((4, 5), "squared")):
+        order, errors = igtd_order(X, shape=shape, error=error, max_steps=200)
+        assert np.all(np.diff(errors) <= 0) and errors[-1] < errors[0]
+        # The last recorded error is the mismatch of the final placement, by a double loop.
+        target = _pair_ranks(feature_distances(X, "pearson"))
+        grid = _pair_ranks(position_distances(20, shape))
+        position = np.argsort(order)
+        mismatch = abs if error == "absolute" else np.square
+        direct = sum(
+            mismatch(target[i, j] - grid[position[i], position[j]])
+            for i in range(20)
+            for j in range(i + 1, 20)
+        )
+        assert errors[-1] == pytest.approx(direct)
+
+
+def test_igtd_stops_when_converged_and_brings_neighbours_together(permuted_smooth):
+    igtd = IGTDReorderer(max_steps=5000, n_steps_no_improvement=50).fit(permuted_smooth)
+    assert igtd.n_steps_ < 5000
+    rho = abs_correlation(permuted_smooth)
+    neighbours = lambda perm: np.mean(rho[perm[:-1], perm[1:]])  # noqa: E731
+    assert neighbours(igtd.permutation_) > neighbours(np.arange(64)) + 0.2
+
+
+def test_verbose_shows_progress(permuted_smooth, capsys):
+    EntanglementReorderer(random_state=0).fit(permuted_smooth)
+    IGTDReorderer(max_steps=20).fit(permuted_smooth)
+    assert capsys.readouterr().err == ""
+    EntanglementReorderer(random_state=0, verbose=1).fit(permuted_smooth)
+    IGTDReorderer(max_steps=20, verbose=1).fit(permuted_smooth)
+    err = capsys.readouterr().err
+    assert "EntanglementReorderer" in err and "64/64" in err
+    assert "IGTDReorderer" in err
+
+
+@pytest.mark.parametrize("Reorderer", [EntanglementReorderer, IGTDReorderer])
+@pytest.mark.parametrize(
+    "X, params, error, message",
+    [
+        ([[1.0, np.nan], [2.0, 3.0]], {}, ValueError, "NaN"),
+        ([[1.0, np.inf], [2.0, 3.0]], {}, ValueError, "infinity"),
+        ([["a", "b"], ["c", "d"]], {}, ValueError, "[Ss]tring|numeric|convert"),
+        (np.zeros((0, 4)), {}, ValueError, "0 sample"),
+        (np.zeros((5, 1)), {}, ValueError, "1 feature"),
+        (np.zeros((1, 4)), {}, ValueError, "1 sample"),
+        (np.zeros((5, 6)), {"shape": (2, 2)}, ValueError, "describes 4 features"),
+        (sparse.random(5, 8, density=0.5, format="csr"), {}, TypeError, "[Ss]parse"),
+    ],
+)
+def test_bad_input(Reorderer, X, params, error, message):
+    with pytest.raises(error, match=message):
+        Reorderer(**params).fit(X)
+
+
+@pytest.mark.parametrize("Reorderer", [EntanglementReorderer, IGTDReorderer])
+def test_wrong_width_after_fit(Reorderer, permuted_smooth):
+    reorderer = Reorderer().fit(permuted_smooth)
+    for method in (reorderer.transform, reorderer.inverse_transform):
+        with pytest.raises(ValueError, match="X has 63 features, but .* is expecting 64"):
+            method(permuted_smooth[:, :63])
+
+
+def test_too_many_features_are_refused_with_advice(monkeypatch):
+    X = np.random.default_rng(0).standard_normal((10, 30))
+    monkeypatch.setattr(EntanglementReorderer, "_max_dense_features", 20)
+    with pytest.raises(ValueError, match="pass n_neighbors"):
+        EntanglementReorderer().fit(X)
+    EntanglementReorderer(n_neighbors=5).fit(X)
+    monkeypatch.setattr(IGTDReorderer, "_max_features", 20)
+    with pytest.raises(ValueError, match="use EntanglementReorderer with n_neighbors"):
+        IGTDReorderer().fit(X)
