@@ -1,0 +1,27 @@
+"""Locally connected networks (CNN, S4, local attention) as scikit-learn estimators.
+
+Importing this subpackage imports torch; ``import sklearn_qe`` alone does not.
+"""
+
+from ._estimators import (
+    LocalAttentionClassifier,
+    LocalAttentionRegressor,
+    LocalCNNClassifier,
+    LocalCNNRegressor,
+    S4Classifier,
+    S4Regressor,
+)
+from ._modules import LocalAttentionNet, ResCNN1d, ResCNN2d, S4DNet
+
+__all__ = [
+    "LocalAttentionClassifier",
+    "LocalAttentionNet",
+    "LocalAttentionRegressor",
+    "LocalCNNClassifier",
+    "LocalCNNRegressor",
+    "ResCNN1d",
+    "ResCNN2d",
+    "S4Classifier",
+    "S4DNet",
+    "S4Regressor",
+]

@@ -1,0 +1,437 @@
+"""skorch estimators around the locally connected networks: plain 2-D arrays in, labels out."""
+
+import inspect
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._available_if import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+from skorch import NeuralNetClassifier, NeuralNetRegressor
+from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
+from skorch.dataset import ValidSplit
+
+from ._modules import LocalAttentionNet, ResCNN1d, S4DNet
+
+__all__ = [
+    "LocalAttentionClassifier",
+    "LocalAttentionRegressor",
+    "LocalCNNClassifier",
+    "LocalCNNRegressor",
+    "S4Classifier",
+    "S4Regressor",
+]
+
+# S4 practice: the state-space parameters learn slower and without weight decay.
+_S4_PARAM_GROUPS = [("*ssm_*", {"lr": 1e-3, "weight_decay": 0.0})]
+
+
+class _TabularNetMixin:
+    """What the skorch nets add: sklearn validation of X and y at every entry point, float32
+    conversion, the module's input and output sizes taken from the data, reproducible
+    training, early stopping with the best epoch's weights restored."""
+
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self, X, dtype=[np.float32, np.float64], reset=reset, ensure_min_samples=2 if reset else 1
+        )
+        return X.astype(np.float32, copy=False)
+
+    def _validate_Xy(self, X, y, reset, classes=None):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        X = self._validate_X(X, reset)
+        check_consistent_length(X, y)
+        return X, self._encode_target(y, reset, classes)
+
+    @contextmanager
+    def _seeded(self):
+        """Seed weight initialisation and batch shuffling, leaving the caller's RNG as it was."""
+        if self.random_state is None:
+            yield
+            return
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
+
+    def fit(self, X, y, **fit_params):
+        """Train the network from scratch, with early stopping on a validation split.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features, float32/float64 arrays or a pandas DataFrame.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels of any type (classifiers) or targets (regressors).
+        **fit_params : dict
+            Passed to skorch's ``NeuralNet.partial_fit``.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = self._validate_Xy(X, y, reset=True)
+        with self._seeded():
+            if not self.warm_start or not self.initialized_:
+                self.initialize()
+            super().partial_fit(X, y, **fit_params)
+        return self
+
+    def partial_fit(self, X, y, classes=None, **fit_params):
+        """Continue training for ``max_epochs`` epochs (from scratch on the first call).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Features.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Labels or targets.
+        classes : array-like or None, default=None
+            All class labels, on the first call of a classifier whose first batch may not
+            show every class.
+        **fit_params : dict
+            Passed to skorch's ``NeuralNet.partial_fit``.
+
+        Returns
+        -------
+        self : object
+            Estimator trained further.
+        """
+        first_call = not hasattr(self, "n_outputs_")
+        X, y = self._validate_Xy(X, y, reset=first_call, classes=classes)
+        with self._seeded():
+            super().partial_fit(X, y, **fit_params)
+        return self
+
+    def _outputs(self, X):
+        """Network outputs on validated X, after the prediction non-linearity."""
+        check_is_fitted(self, "n_outputs_")
+        return super().predict_proba(self._validate_X(X, reset=False))
+
+    def initialize_module(self):
+        # The sizes come from the data; the remaining module parameters from module__*.
+        kwargs = {"n_features": self.n_features_in_, "n_outputs": self.n_outputs_}
+        kwargs.update(self.get_params_for("module"))
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    @property
+    def _default_callbacks(self):
+        # No accuracy callback: skorch would call predict on its own Dataset objects.
+        return [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)),
+            ("print_log", PrintLog()),
+        ]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class _NetClassifier(_TabularNetMixin, NeuralNetClassifier):
+    def __init__(
+        self,
+        module,
+        *,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=64,
+        patience=10,
+        train_split=ValidSplit(0.2, stratified=True, random_state=0),
+        verbose=0,
+        device="cpu",
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            iterator_train__shuffle=kwargs.pop("iterator_train__shuffle", True),
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+        self.patience = patience
+        self.random_state = random_state
+
+    def _encode_target(self, y, reset, classes):
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if reset:
+            self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
+            self.n_outputs_ = len(self.label_encoder_.classes_)
+        return self.label_encoder_.transform(y).astype(np.int64)
+
+    @property
+    def classes_(self):
+        return self.label_encoder_.classes_
+
+    def predict(self, X):
+        """Predicted class labels, of the type given to ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        winners = self.predict_proba(X).argmax(axis=1)
+        return self.classes_[winners]
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the network's logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return self._outputs(X)
+
+
+class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
+    def __init__(
+        self,
+        module,
+        *,
+        criterion=torch.nn.MSELoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=64,
+        patience=10,
+        train_split=ValidSplit(0.2, random_state=0),
+        verbose=0,
+        device="cpu",
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            iterator_train__shuffle=kwargs.pop("iterator_train__shuffle", True),
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+        self.patience = patience
+        self.random_state = random_state
+
+    def _encode_target(self, y, reset, classes):
+        y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
+        if y.ndim > 2:
+            raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_targets), got {y.shape}.")
+        if reset:
+            self._y_is_1d = y.ndim == 1
+            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        # A (n, 1) target: MSELoss against the (batch, 1) output would silently broadcast a
+        # (batch,) target to (batch, batch).
+        y = y.reshape(len(y), -1)
+        if y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {y.shape[1]} targets, but the network was fitted with {self.n_outputs_}.")
+        return y
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The shape of the ``y`` given to ``fit``.
+        """
+        y = self._outputs(X).astype(np.float64)
+        return y.ravel() if self._y_is_1d else y
+
+    # skorch gives every net predict_proba; a regressor has no probabilities to give.
+    @available_if(lambda net: False)
+    def predict_proba(self, X):
+        raise AttributeError("Regressors have no predict_proba.")
+
+
+_DOC = """{summary}
+
+    A skorch ``{base}`` that takes a plain 2-D array (numpy or pandas, float64 or
+    float32) of shape ``(n_samples, n_features)``, so that it drops into a
+    ``Pipeline([("reorder", EntanglementReorderer()), ("net", {name}())])``. {target}
+    Training: {optimizer}, early stopping on the validation loss of a held-out split
+    (the best epoch's weights are restored), reproducible with ``random_state``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class, default={module}
+        Network; it receives ``n_features`` and ``n_outputs`` from the data and every
+        ``module__*`` parameter (e.g. ``module__{width}=64``).
+    criterion : torch criterion class, default={criterion}
+        Loss{loss_note}.
+    optimizer : torch optimizer class, default={optimizer_class}
+        Optimizer; ``optimizer__*`` parameters are routed to it.
+    lr : float, default={lr}
+        Learning rate.
+    max_epochs : int, default=100
+        Epoch budget; early stopping usually ends training sooner.
+    batch_size : int, default=64
+        Mini-batch size.
+    patience : int, default=10
+        Epochs without a better validation loss before training stops.
+    train_split : callable, default=ValidSplit(0.2{stratified}, random_state=0)
+        Validation split (skorch); ``None`` trains on everything without early stopping
+        on held-out data.
+    verbose : int, default=0
+        1 prints skorch's per-epoch table.
+    device : str, default="cpu"
+        ``"cpu"`` or ``"cuda"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation and batch shuffling (the caller's torch RNG is left
+        as it was).
+    **kwargs : dict
+        Any other skorch parameter, e.g. ``module__dropout=0.2`` or ``callbacks``.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    history_ : skorch.History
+        Per-epoch losses.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when X has string column names.
+    {attributes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import {dataset}
+    >>> from sklearn_qe.nets import {name}
+    >>> X, y = {dataset}(return_X_y=True)
+    >>> net = {name}(max_epochs=2, random_state=0).fit(X[:200], y[:200])
+    >>> net.predict(X[:3]).shape
+    (3,)
+"""
+
+
+def _documented(summary, width):
+    """Class decorator: fill the shared docstring template for one network estimator."""
+
+    def decorate(cls):
+        regressor = issubclass(cls, _NetRegressor)
+        signature = inspect.signature(cls.__init__).parameters
+        optimizer = signature["optimizer"].default if "optimizer" in signature else torch.optim.Adam
+        lr = signature["lr"].default if "lr" in signature else 1e-3
+        cls.__doc__ = _DOC.format(
+            summary=summary,
+            name=cls.__name__,
+            base="NeuralNetRegressor" if regressor else "NeuralNetClassifier",
+            module=signature["module"].default.__name__,
+            width=width,
+            target=(
+                "Targets of shape (n_samples,) or (n_samples, n_targets)."
+                if regressor
+                else "Labels of any type (strings too) are encoded inside; ``predict`` returns them."
+            ),
+            optimizer=(
+                "AdamW with the state-space parameters in their own group (lr 1e-3, no weight decay)"
+                if optimizer is torch.optim.AdamW
+                else "Adam"
+            ),
+            optimizer_class=f"torch.optim.{optimizer.__name__}",
+            criterion="torch.nn.MSELoss" if regressor else "torch.nn.CrossEntropyLoss",
+            loss_note="" if regressor else " on the network's logits",
+            lr=lr,
+            stratified="" if regressor else ", stratified=True",
+            attributes=(
+                "n_outputs_ : int\n        Number of targets."
+                if regressor
+                else "classes_ : ndarray of shape (n_classes,)\n        Class labels."
+            ),
+            dataset="load_diabetes" if regressor else "load_digits",
+        )
+        return cls
+
+    return decorate
+
+
+_CNN = "Residual CNN over the feature axis (1-D; ``module=ResCNN2d, module__shape=(H, W)`` for images)"
+_S4 = "Stack of bidirectional diagonal state-space (S4D) layers over the feature sequence"
+_ATTENTION = "Transformer with local self-attention over the feature sequence"
+
+
+@_documented(f"{_CNN}, for classification.", width="channels")
+class LocalCNNClassifier(_NetClassifier):
+    def __init__(self, module=ResCNN1d, **kwargs):
+        super().__init__(module, **kwargs)
+
+
+@_documented(f"{_CNN}, for regression.", width="channels")
+class LocalCNNRegressor(_NetRegressor):
+    def __init__(self, module=ResCNN1d, **kwargs):
+        super().__init__(module, **kwargs)
+
+
+@_documented(f"{_S4}, for classification.", width="d_model")
+class S4Classifier(_NetClassifier):
+    def __init__(self, module=S4DNet, *, optimizer=torch.optim.AdamW, lr=3e-3, **kwargs):
+        kwargs.setdefault("optimizer__param_groups", _S4_PARAM_GROUPS)
+        super().__init__(module, optimizer=optimizer, lr=lr, **kwargs)
+
+
+@_documented(f"{_S4}, for regression.", width="d_model")
+class S4Regressor(_NetRegressor):
+    def __init__(self, module=S4DNet, *, optimizer=torch.optim.AdamW, lr=3e-3, **kwargs):
+        kwargs.setdefault("optimizer__param_groups", _S4_PARAM_GROUPS)
+        super().__init__(module, optimizer=optimizer, lr=lr, **kwargs)
+
+
+@_documented(f"{_ATTENTION}, for classification.", width="d_model")
+class LocalAttentionClassifier(_NetClassifier):
+    def __init__(self, module=LocalAttentionNet, *, lr=3e-3, **kwargs):
+        super().__init__(module, lr=lr, **kwargs)
+
+
+@_documented(f"{_ATTENTION}, for regression.", width="d_model")
+class LocalAttentionRegressor(_NetRegressor):
+    def __init__(self, module=LocalAttentionNet, *, lr=3e-3, **kwargs):
+        super().__init__(module, lr=lr, **kwargs)
