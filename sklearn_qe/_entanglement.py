@@ -248,7 +248,7 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
     return float(qe.mean()) if average else qe
 
 
-def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None):
+def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
     """QE of every canonical partition at the given levels.
 
     Block Grams are built bottom-up: each block at the deepest requested level once (as a
@@ -271,6 +271,8 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None):
         Frequency of the embedding.
     n_jobs : int or None, default=None
         Number of threads for the partitions.
+    progress : callable or None, default=None
+        Called with 1 each time a partition is measured.
 
     Returns
     -------
@@ -322,7 +324,11 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None):
         for index in range(len(tree.blocks[top])):
             yield from visit(top, index, False)
 
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(tasks())
+    results = []
+    for result in Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(tasks()):
+        results.append(result)
+        if progress is not None:
+            progress(1)
     return {
         level: np.array([r for l, r in zip(task_levels, results) if l == level])
         for level in levels

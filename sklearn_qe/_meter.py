@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
+from tqdm.auto import tqdm
 
 from ._entanglement import entanglement_profile, label_weights, surrogate_entanglement
 from ._partitions import canonical_tree
@@ -52,7 +53,10 @@ class EntanglementMeter(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the subsample drawn when ``max_samples`` is set.
     n_jobs : int or None, default=None
-        Number of threads measuring partitions in parallel.
+        Number of threads measuring partitions in parallel (LAPACK releases the GIL; threads
+        beat processes here, see ``benchmarks/bench_meter.py``).
+    verbose : int, default=0
+        Show a progress bar over the partitions.
 
     Attributes
     ----------
@@ -112,6 +116,7 @@ class EntanglementMeter(BaseEstimator):
         ],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -122,6 +127,7 @@ class EntanglementMeter(BaseEstimator):
         max_samples=None,
         random_state=None,
         n_jobs=None,
+        verbose=0,
     ):
         self.theta = theta
         self.levels = levels
@@ -129,6 +135,7 @@ class EntanglementMeter(BaseEstimator):
         self.max_samples = max_samples
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -224,7 +231,13 @@ class EntanglementMeter(BaseEstimator):
                 rng = check_random_state(self.random_state)
                 rows = np.sort(rng.choice(n_samples, size=size, replace=False))
                 X, weights = X[rows], weights[:, rows]
-        return entanglement_profile(X, weights, tree, levels, self.theta, n_jobs=self.n_jobs)
+        n_partitions = sum(len(tree.partition_indices(level)) for level in levels)
+        with tqdm(
+            total=n_partitions, unit="partition", desc=type(self).__name__, disable=not self.verbose
+        ) as bar:
+            return entanglement_profile(
+                X, weights, tree, levels, self.theta, n_jobs=self.n_jobs, progress=bar.update
+            )
 
 
 class _EntanglementScorer:

@@ -117,6 +117,15 @@ def test_n_jobs_gives_the_same_numbers(digits):
         np.testing.assert_array_equal(a, b)
 
 
+def test_verbose_shows_progress_over_partitions(digits, capsys):
+    X, y = digits
+    EntanglementMeter(shape=(8, 8), levels=2).fit(X, y)
+    assert capsys.readouterr().err == ""
+    EntanglementMeter(shape=(8, 8), levels=2, verbose=1).fit(X, y)
+    err = capsys.readouterr().err
+    assert "EntanglementMeter" in err and "20/20" in err  # 4 + 16 partitions
+
+
 def test_natural_pixel_order_is_less_entangled(digits):
     X, y = digits
     shuffled = X[:, np.random.default_rng(0).permutation(64)]
