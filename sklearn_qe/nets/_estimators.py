@@ -40,6 +40,38 @@ class _TabularNetMixin:
     conversion, the module's input and output sizes taken from the data, reproducible
     training, early stopping with the best epoch's weights restored."""
 
+    def __init__(
+        self,
+        module,
+        *,
+        criterion,
+        train_split,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=100,
+        batch_size=64,
+        patience=10,
+        verbose=0,
+        device="cpu",
+        random_state=None,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            iterator_train__shuffle=kwargs.pop("iterator_train__shuffle", True),
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+        self.patience = patience
+        self.random_state = random_state
+
     def _validate_X(self, X, reset):
         X = validate_data(
             self, X, dtype=[np.float32, np.float64], reset=reset, ensure_min_samples=2 if reset else 1
@@ -151,32 +183,10 @@ class _NetClassifier(_TabularNetMixin, NeuralNetClassifier):
         module,
         *,
         criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=100,
-        batch_size=64,
-        patience=10,
         train_split=ValidSplit(0.2, stratified=True, random_state=0),
-        verbose=0,
-        device="cpu",
-        random_state=None,
         **kwargs,
     ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            iterator_train__shuffle=kwargs.pop("iterator_train__shuffle", True),
-            verbose=verbose,
-            device=device,
-            **kwargs,
-        )
-        self.patience = patience
-        self.random_state = random_state
+        super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
 
     def _encode_target(self, y, reset, classes):
         y = column_or_1d(y, warn=True)
@@ -225,32 +235,10 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         module,
         *,
         criterion=torch.nn.MSELoss,
-        optimizer=torch.optim.Adam,
-        lr=1e-3,
-        max_epochs=100,
-        batch_size=64,
-        patience=10,
         train_split=ValidSplit(0.2, random_state=0),
-        verbose=0,
-        device="cpu",
-        random_state=None,
         **kwargs,
     ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            iterator_train__shuffle=kwargs.pop("iterator_train__shuffle", True),
-            verbose=verbose,
-            device=device,
-            **kwargs,
-        )
-        self.patience = patience
-        self.random_state = random_state
+        super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
 
     def _encode_target(self, y, reset, classes):
         y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
