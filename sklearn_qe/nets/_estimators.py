@@ -76,7 +76,8 @@ class _TabularNetMixin:
         X = validate_data(
             self, X, dtype=[np.float32, np.float64], reset=reset, ensure_min_samples=2 if reset else 1
         )
-        return X.astype(np.float32, copy=False)
+        # Writable: pandas hands out read-only views, which torch warns it cannot protect.
+        return np.require(X, dtype=np.float32, requirements=["W"])
 
     def _validate_Xy(self, X, y, reset, classes=None):
         if y is None:
