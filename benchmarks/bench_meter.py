@@ -8,7 +8,9 @@ For each (M samples, N features), levels 1-4 of the 1-D canonical tree (29 parti
   naive method would take longer than ``--naive-budget`` seconds, it runs on the first few
   partitions only and its total is extrapolated (marked ``~``);
 - eigen floor: 29 ``eigvalsh`` of M x M matrices, the part no exact method avoids.
-Agreement is the largest |QE difference| over the partitions both computed.
+Agreement is the largest |QE difference| over the partitions both computed. The last two
+columns run the library with ``n_jobs=2``: joblib threads (the default; LAPACK releases the
+GIL) and, for comparison, processes (loky, which must pickle two M x M Grams per partition).
 
 Run: ``python benchmarks/bench_meter.py`` (about 4 minutes on 2 cores).
 """
@@ -17,6 +19,7 @@ import argparse
 import time
 
 import numpy as np
+from joblib import parallel_config
 
 from sklearn_qe import EntanglementMeter, canonical_tree, label_weights
 from sklearn_qe._testing import naive_entanglement
@@ -53,10 +56,10 @@ def main():
 
     header = (
         "| M | N | library (s) | naive (s) | speedup | eigen floor (s) | eigen share "
-        "| max abs diff |"
+        "| max abs diff | n_jobs=2 threads (s) | n_jobs=2 processes (s) |"
     )
     print(header)
-    print("|---" * 8 + "|")
+    print("|---" * 10 + "|")
     for size in args.sizes.split(","):
         n_samples, n_features = map(int, size.split("x"))
         X, y = smooth_data(n_samples, n_features, rng)
@@ -84,10 +87,17 @@ def main():
             mark = "~"
         diff = np.abs(np.array(naive_qe) - library_qe[:n_naive]).max()
         floor = eigen_floor(n_samples, len(partitions), rng)
+        parallel = {}
+        for backend in ("threading", "loky"):
+            with parallel_config(backend=backend):
+                start = time.perf_counter()
+                two = EntanglementMeter(theta=THETA, levels=LEVELS, n_jobs=2).fit(X, y)
+                parallel[backend] = time.perf_counter() - start
+            np.testing.assert_array_equal(np.concatenate(two.partition_entanglement_), library_qe)
         print(
             f"| {n_samples} | {n_features} | {library:.2f} | {mark}{naive:.1f} "
             f"| {mark}{naive / library:.0f}x | {floor:.2f} | {floor / library:.0%} "
-            f"| {diff:.1e} |",
+            f"| {diff:.1e} | {parallel['threading']:.2f} | {parallel['loky']:.2f} |",
             flush=True,
         )
 
