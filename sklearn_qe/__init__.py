@@ -9,6 +9,7 @@ The networks live in :mod:`sklearn_qe.nets`, so that ``import sklearn_qe`` never
 """
 
 from ._correlation import abs_correlation, abs_correlation_graph
+from ._display import EntanglementDisplay, PermutationDisplay
 from ._entanglement import (
     entanglement_entropy,
     entanglement_profile,
@@ -23,9 +24,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CanonicalTree",
+    "EntanglementDisplay",
     "EntanglementMeter",
     "EntanglementReorderer",
     "IGTDReorderer",
+    "PermutationDisplay",
     "abs_correlation",
     "abs_correlation_graph",
     "canonical_tree",

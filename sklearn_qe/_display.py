@@ -1,0 +1,537 @@
+"""Displays: plot an entanglement profile and a learned feature order with matplotlib.
+
+matplotlib is an optional dependency: it is imported inside ``plot`` only, so that
+``import sklearn_qe`` works (and stays fast) without it.
+"""
+
+import numpy as np
+from sklearn.utils._optional_dependencies import check_matplotlib_support
+from sklearn.utils._plotting import _validate_style_kwargs
+from sklearn.utils.validation import check_is_fitted
+
+from ._meter import EntanglementMeter
+
+__all__ = ["EntanglementDisplay", "PermutationDisplay"]
+
+# Marks the artists this module draws, so that a second display plotted on the same axes
+# finds the twin axis for SE and the curves drawn before it.
+_SURROGATE_AXIS_LABEL = "sklearn_qe.surrogate_entanglement"
+_ENTANGLEMENT_LINE_GID = "sklearn_qe.entanglement"
+_SURROGATE_KEY = "SE (dashed, right axis)"
+
+
+class EntanglementDisplay:
+    """Entanglement profile: QE (and SE) per level of the canonical tree.
+
+    A locally connected network of width R fits the data only if the QE of every canonical
+    partition is at most ``ln R`` (Alexander et al., NeurIPS 2023): draw ``widths`` to see
+    which widths the profile allows. Overlay the profiles of several feature orders (e.g.
+    shuffled vs reordered) by passing the first display's ``ax_`` as ``ax``: they share the
+    axes, the twin axis for SE and one legend.
+
+    It is recommended to create a display with :meth:`from_estimator` or
+    :meth:`from_data`. All parameters are stored as attributes.
+
+    Parameters
+    ----------
+    levels : array-like of shape (n_levels,)
+        Levels of the canonical tree, e.g. ``meter.levels_``.
+    entanglement : array-like of shape (n_levels,)
+        Mean QE (nats) per level, e.g. ``meter.entanglement_``.
+    surrogate_entanglement : array-like of shape (n_levels,) or None, default=None
+        Mean SE per level, e.g. ``meter.surrogate_entanglement_``; ``None`` draws QE only.
+    label : str or None, default=None
+        Name of the curve in the legend, e.g. the feature order it measures.
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+        QE per level.
+    surrogate_line_ : matplotlib Line2D or None
+        SE per level on the twin axis (same colour, dashed); ``None`` when not shown.
+    width_lines_ : list of matplotlib Line2D
+        One horizontal line at ``ln R`` per width R, labelled ``"ln R, R=<R>"`` (as is
+        the text naming it at its right end).
+    ax_ : matplotlib Axes
+        Axes with the QE curve.
+    surrogate_ax_ : matplotlib Axes or None
+        Twin axis (shared x) with the SE curve; ``None`` when SE is not shown.
+    figure_ : matplotlib Figure
+        Figure containing the curves.
+
+    See Also
+    --------
+    EntanglementMeter : Measure the entanglement profile.
+    PermutationDisplay : Plot a learned feature order.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn_qe import EntanglementDisplay, EntanglementMeter
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.cumsum(rng.standard_normal((60, 16)), axis=1) / 4
+    >>> meter = EntanglementMeter(levels=3).fit(X)
+    >>> display = EntanglementDisplay.from_estimator(meter, widths=[2], label="walk")
+    >>> bool(np.array_equal(display.line_.get_ydata(), meter.entanglement_))
+    True
+    >>> shuffled = EntanglementMeter(levels=3).fit(X[:, rng.permutation(16)])
+    >>> overlay = EntanglementDisplay.from_estimator(shuffled, ax=display.ax_, label="shuffled")
+    >>> overlay.surrogate_ax_ is display.surrogate_ax_
+    True
+    """
+
+    def __init__(self, *, levels, entanglement, surrogate_entanglement=None, label=None):
+        self.levels = levels
+        self.entanglement = entanglement
+        self.surrogate_entanglement = surrogate_entanglement
+        self.label = label
+
+    def plot(self, ax=None, *, widths=None, show_surrogate=True, label=None, **line_kwargs):
+        """Plot the profile.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a new figure. Pass another display's ``ax_``
+            to overlay profiles.
+        widths : list of int or None, default=None
+            Network widths R whose bound ``ln R`` is drawn as a horizontal line.
+        show_surrogate : bool, default=True
+            Draw SE (dashed, same colour) on a twin y-axis, when it is known.
+        label : str or None, default=None
+            Name of the curve in the legend; ``None`` uses the ``label`` of the display.
+        **line_kwargs : dict
+            Passed to ``matplotlib.axes.Axes.plot`` for the QE curve.
+
+        Returns
+        -------
+        display : EntanglementDisplay
+            Object that stores the computed values and the artists.
+        """
+        check_matplotlib_support(f"{type(self).__name__}.plot")
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        label = self.label if label is None else label
+        levels = np.asarray(self.levels)
+        entanglement = np.asarray(self.entanglement, dtype=float)
+
+        style = _validate_style_kwargs(
+            {"marker": "o", "label": "QE" if label is None else label}, line_kwargs
+        )
+        (self.line_,) = ax.plot(levels, entanglement, **style)
+        self.line_.set_gid(_ENTANGLEMENT_LINE_GID)
+
+        self.surrogate_ax_ = self.surrogate_line_ = None
+        if show_surrogate and self.surrogate_entanglement is not None:
+            self.surrogate_ax_ = _surrogate_axis(ax)
+            (self.surrogate_line_,) = self.surrogate_ax_.plot(
+                levels,
+                np.asarray(self.surrogate_entanglement, dtype=float),
+                color=self.line_.get_color(),
+                linestyle="--",
+                marker="s",
+                markersize=4,
+                alpha=0.8,
+                label="SE" if label is None else f"{label}, SE",
+            )
+            self.surrogate_ax_.set_ylabel("SE")
+
+        self.width_lines_ = [_width_line(ax, width) for width in (widths or [])]
+
+        ax.set_xlabel("level of the canonical tree")
+        ax.set_ylabel("QE (nats)")
+        # Ticks at every level any overlaid profile measured, and only there.
+        drawn_levels = {
+            int(level)
+            for line in ax.get_lines()
+            if line.get_gid() == _ENTANGLEMENT_LINE_GID
+            for level in line.get_xdata()
+        }
+        ax.set_xticks(sorted(drawn_levels))
+        _fit_y_limits(ax)
+        _legend(ax)
+
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls, meter, *, ax=None, widths=None, show_surrogate=True, label=None, **line_kwargs
+    ):
+        """Plot the profile measured by a fitted :class:`EntanglementMeter`.
+
+        Parameters
+        ----------
+        meter : EntanglementMeter
+            Fitted meter (or any estimator with ``levels_``, ``entanglement_`` and
+            ``surrogate_entanglement_``).
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a new figure.
+        widths : list of int or None, default=None
+            Network widths R whose bound ``ln R`` is drawn.
+        show_surrogate : bool, default=True
+            Draw SE on a twin y-axis.
+        label : str or None, default=None
+            Name of the curve in the legend.
+        **line_kwargs : dict
+            Passed to ``matplotlib.axes.Axes.plot`` for the QE curve.
+
+        Returns
+        -------
+        display : EntanglementDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.datasets import load_digits
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from sklearn_qe import EntanglementDisplay, EntanglementMeter
+        >>> X, y = load_digits(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X[:200])
+        >>> meter = EntanglementMeter(shape=(8, 8), levels=2).fit(X)
+        >>> display = EntanglementDisplay.from_estimator(meter, widths=[2, 4])
+        >>> [line.get_label() for line in display.width_lines_]
+        ['ln R, R=2', 'ln R, R=4']
+        """
+        check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        check_is_fitted(meter, ["levels_", "entanglement_"])
+        display = cls(
+            levels=meter.levels_,
+            entanglement=meter.entanglement_,
+            surrogate_entanglement=getattr(meter, "surrogate_entanglement_", None),
+            label=label,
+        )
+        return display.plot(ax=ax, widths=widths, show_surrogate=show_surrogate, **line_kwargs)
+
+    @classmethod
+    def from_data(
+        cls,
+        X,
+        y=None,
+        *,
+        theta=0.085,
+        levels=None,
+        shape=None,
+        max_samples=None,
+        random_state=None,
+        ax=None,
+        widths=None,
+        show_surrogate=True,
+        label=None,
+        **line_kwargs,
+    ):
+        """Measure the entanglement of X with an :class:`EntanglementMeter` and plot it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data, measured as given (standardize it first).
+        y : array-like of shape (n_samples,), default=None
+            Labels, as in :meth:`EntanglementMeter.fit`.
+        theta, levels, shape, max_samples, random_state
+            Parameters of the :class:`EntanglementMeter`.
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a new figure.
+        widths : list of int or None, default=None
+            Network widths R whose bound ``ln R`` is drawn.
+        show_surrogate : bool, default=True
+            Draw SE on a twin y-axis.
+        label : str or None, default=None
+            Name of the curve in the legend.
+        **line_kwargs : dict
+            Passed to ``matplotlib.axes.Axes.plot`` for the QE curve.
+
+        Returns
+        -------
+        display : EntanglementDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from sklearn_qe import EntanglementDisplay
+        >>> X = np.random.default_rng(0).standard_normal((50, 8))
+        >>> display = EntanglementDisplay.from_data(X, label="noise")
+        >>> display.line_.get_xdata()
+        array([1, 2, 3])
+        """
+        check_matplotlib_support(f"{cls.__name__}.from_data")
+        meter = EntanglementMeter(
+            theta=theta,
+            levels=levels,
+            shape=shape,
+            max_samples=max_samples,
+            random_state=random_state,
+        ).fit(X, y)
+        return cls.from_estimator(
+            meter,
+            ax=ax,
+            widths=widths,
+            show_surrogate=show_surrogate,
+            label=label,
+            **line_kwargs,
+        )
+
+
+def _existing_surrogate_axis(ax):
+    """The twin axis an earlier display drew SE on, or None."""
+    for other in ax.figure.axes:
+        if (
+            other is not ax
+            and other.get_label() == _SURROGATE_AXIS_LABEL
+            and other.get_shared_x_axes().joined(other, ax)
+        ):
+            return other
+    return None
+
+
+def _surrogate_axis(ax):
+    """The twin axis carrying SE on ``ax``: reused across overlays, created once."""
+    twin = _existing_surrogate_axis(ax)
+    if twin is not None:
+        return twin
+    twin = ax.twinx()
+    twin.set_label(_SURROGATE_AXIS_LABEL)
+    # The twin is drawn on top of ax by default and would hide ax's legend: put ax on top,
+    # with a transparent background so the twin's curves still show.
+    ax.set_zorder(twin.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return twin
+
+
+def _width_line(ax, width):
+    """The horizontal line at ln(width) on ``ax``; an overlay reuses the one drawn before.
+
+    The line is named by a text at its right end rather than in the legend: grey bounds
+    would be told apart there by their order only.
+    """
+    label = f"ln R, R={width}"
+    for line in ax.get_lines():
+        if line.get_label() == label:
+            return line
+    line = ax.axhline(np.log(width), color="0.45", linestyle=":", linewidth=1.2, label=label)
+    ax.annotate(
+        label,
+        xy=(1, np.log(width)),
+        xycoords=("axes fraction", "data"),
+        xytext=(-4, 2),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        color="0.35",
+        fontsize="small",
+    )
+    return line
+
+
+def _fit_y_limits(ax):
+    """Both y-axes from 0 (QE and SE are nonnegative), with headroom for the legend.
+
+    Recomputed by every overlay, so that the limits cover all the profiles drawn.
+    """
+    for axis in (ax, _existing_surrogate_axis(ax)):
+        if axis is None or not axis.get_lines():
+            continue
+        top = max(np.nanmax(line.get_ydata()) for line in axis.get_lines())
+        axis.set_ylim(0, 1.15 * top if top > 0 else 1)
+
+
+def _legend(ax):
+    """One legend on ``ax``: each profile by its label, and one key for the SE curves."""
+    from matplotlib.lines import Line2D
+
+    handles = [line for line in ax.get_lines() if line.get_gid() == _ENTANGLEMENT_LINE_GID]
+    surrogate_ax = _existing_surrogate_axis(ax)
+    if surrogate_ax is not None and surrogate_ax.get_lines():
+        surrogate_key = Line2D(
+            [], [], color="0.3", linestyle="--", marker="s", markersize=4, label=_SURROGATE_KEY
+        )
+        handles.append(surrogate_key)
+    # Profiles fall with the level and the bounds are named at the right end, so the top
+    # centre is usually free.
+    ax.legend(handles=handles, loc="upper center", fontsize="small")
+
+
+class PermutationDisplay:
+    """Where a feature reorderer puts each feature: is the learned order structured?
+
+    In 1-D, a scatter of each feature's original index (x) against its new position (y):
+    an order that keeps neighbours together draws diagonal runs, a random one a cloud.
+    For an ``(H, W)`` image, each pixel shows the original index of the feature placed
+    there (``permutation.reshape(H, W)``): smooth patches mean neighbouring features were
+    kept together. The title counts the features that are neighbours in both orders
+    (adjacent indices in 1-D, grid neighbours of the row-major image in 2-D).
+
+    It is recommended to create a display with :meth:`from_estimator`. All parameters are
+    stored as attributes.
+
+    Parameters
+    ----------
+    permutation : array-like of shape (n_features,)
+        ``permutation[p]`` is the original index of the feature placed at position ``p``,
+        e.g. a reorderer's ``permutation_``.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for a 1-D order; ``(H, W)`` for a row-major image.
+
+    Attributes
+    ----------
+    scatter_ : matplotlib PathCollection or None
+        Original index vs new position (1-D); ``None`` for an image.
+    image_ : matplotlib AxesImage or None
+        Original index per pixel (2-D); ``None`` in 1-D.
+    colorbar_ : matplotlib Colorbar or None
+        Colour scale of ``image_``; ``None`` in 1-D.
+    ax_ : matplotlib Axes
+        Axes with the plot.
+    figure_ : matplotlib Figure
+        Figure containing the plot.
+
+    See Also
+    --------
+    EntanglementReorderer : Learn an order with low entanglement.
+    IGTDReorderer : Learn an order by IGTD.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn_qe import PermutationDisplay
+    >>> display = PermutationDisplay(permutation=np.arange(16)[::-1], shape=(4, 4)).plot()
+    >>> display.image_.get_array()[0].tolist()
+    [15, 14, 13, 12]
+    """
+
+    def __init__(self, *, permutation, shape=None):
+        self.permutation = permutation
+        self.shape = shape
+
+    def plot(self, ax=None, **kwargs):
+        """Plot the order.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a new figure.
+        **kwargs : dict
+            Passed to ``matplotlib.axes.Axes.scatter`` (1-D) or
+            ``matplotlib.axes.Axes.imshow`` (2-D).
+
+        Returns
+        -------
+        display : PermutationDisplay
+            Object that stores the artists.
+        """
+        check_matplotlib_support(f"{type(self).__name__}.plot")
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots()
+        permutation = np.asarray(self.permutation)
+        n_features = permutation.size
+        if not np.array_equal(np.sort(permutation), np.arange(n_features)):
+            raise ValueError("permutation must hold each index 0..n_features-1 exactly once.")
+
+        self.scatter_ = self.image_ = self.colorbar_ = None
+        if self.shape is None:
+            positions = np.argsort(permutation)
+            style = _validate_style_kwargs({"s": 12, "color": "C0"}, kwargs)
+            self.scatter_ = ax.scatter(np.arange(n_features), positions, **style)
+            ax.set_xlabel("original feature index")
+            ax.set_ylabel("position in the learned order")
+            # A margin of one feature, so that the points at the ends are drawn whole.
+            ax.set_xlim(-1, n_features)
+            ax.set_ylim(-1, n_features)
+            kept, pairs = _kept_neighbours_1d(permutation)
+            ax.set_title(
+                f"Learned feature order\n{kept} of {pairs} neighbours stay adjacent "
+                "(runs = kept, a cloud = none)",
+                fontsize="medium",
+            )
+        else:
+            height, width = self.shape
+            if height * width != n_features:
+                raise ValueError(
+                    f"shape {tuple(self.shape)} holds {height * width} pixels, but the "
+                    f"permutation has {n_features} features."
+                )
+            grid = permutation.reshape(height, width)
+            style = _validate_style_kwargs({"cmap": "viridis", "interpolation": "nearest"}, kwargs)
+            self.image_ = ax.imshow(grid, **style)
+            self.colorbar_ = ax.figure.colorbar(self.image_, ax=ax)
+            self.colorbar_.set_label("original feature index")
+            ax.set_xlabel("column")
+            ax.set_ylabel("row")
+            kept, pairs = _kept_neighbours_2d(grid)
+            ax.set_title(
+                f"Original index of the feature at each pixel\n{kept} of {pairs} "
+                "neighbouring pixels were neighbours before",
+                fontsize="medium",
+            )
+
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, reorderer, *, ax=None, **kwargs):
+        """Plot the order learned by a fitted reorderer.
+
+        Parameters
+        ----------
+        reorderer : EntanglementReorderer or IGTDReorderer
+            Fitted reorderer (any estimator with ``permutation_`` and a ``shape`` param).
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a new figure.
+        **kwargs : dict
+            Passed to ``matplotlib.axes.Axes.scatter`` (1-D) or
+            ``matplotlib.axes.Axes.imshow`` (2-D).
+
+        Returns
+        -------
+        display : PermutationDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> import numpy as np
+        >>> from sklearn_qe import EntanglementReorderer, PermutationDisplay
+        >>> X = np.cumsum(np.random.default_rng(0).standard_normal((100, 32)), axis=1)
+        >>> reorderer = EntanglementReorderer(random_state=0).fit(X)
+        >>> display = PermutationDisplay.from_estimator(reorderer)
+        >>> display.scatter_.get_offsets().shape
+        (32, 2)
+        """
+        check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        check_is_fitted(reorderer, "permutation_")
+        shape = getattr(reorderer, "shape", None)
+        display = cls(
+            permutation=reorderer.permutation_,
+            shape=None if shape is None else tuple(shape),
+        )
+        return display.plot(ax=ax, **kwargs)
+
+
+def _kept_neighbours_1d(permutation):
+    """Adjacent positions holding features with adjacent original indices, of n - 1."""
+    kept = int(np.sum(np.abs(np.diff(permutation)) == 1))
+    return kept, permutation.size - 1
+
+
+def _kept_neighbours_2d(grid):
+    """Neighbouring pixels whose features were grid neighbours in the row-major original."""
+    rows, columns = np.divmod(grid, grid.shape[1])
+    kept = pairs = 0
+    for axis in (0, 1):
+        grid_distance = np.abs(np.diff(rows, axis=axis)) + np.abs(np.diff(columns, axis=axis))
+        kept += int(np.sum(grid_distance == 1))
+        pairs += grid_distance.size
+    return kept, pairs

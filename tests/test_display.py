@@ -1,0 +1,207 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_qe import (
+    EntanglementDisplay,
+    EntanglementMeter,
+    EntanglementReorderer,
+    IGTDReorderer,
+    PermutationDisplay,
+)
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def random_walks(n_samples=60, n_features=16, seed=0):
+    """Neighbouring features strongly correlated; scaled so phi stays in one period."""
+    rng = np.random.default_rng(seed)
+    return np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1) / 4
+
+
+@pytest.fixture(scope="module")
+def walks():
+    return random_walks()
+
+
+@pytest.fixture(scope="module")
+def meter(walks):
+    return EntanglementMeter(levels=3).fit(walks)
+
+
+@pytest.fixture(scope="module")
+def shuffled_meter(walks):
+    shuffled = walks[:, np.random.default_rng(1).permutation(walks.shape[1])]
+    return EntanglementMeter(levels=3).fit(shuffled)
+
+
+def test_lines_hold_the_measured_profile(meter):
+    display = EntanglementDisplay.from_estimator(meter, label="walk")
+
+    np.testing.assert_array_equal(display.line_.get_xdata(), meter.levels_)
+    np.testing.assert_allclose(display.line_.get_ydata(), meter.entanglement_)
+    np.testing.assert_array_equal(display.surrogate_line_.get_xdata(), meter.levels_)
+    np.testing.assert_allclose(display.surrogate_line_.get_ydata(), meter.surrogate_entanglement_)
+    assert display.surrogate_line_.axes is display.surrogate_ax_
+    assert display.surrogate_ax_ is not display.ax_
+    assert display.surrogate_ax_.get_shared_x_axes().joined(display.surrogate_ax_, display.ax_)
+    assert display.line_.get_label() == "walk"
+    assert display.ax_.get_xlabel() == "level of the canonical tree"
+    assert display.ax_.get_ylabel() == "QE (nats)"
+    assert display.surrogate_ax_.get_ylabel() == "SE"
+    np.testing.assert_array_equal(display.ax_.get_xticks(), [1, 2, 3])
+    assert display.figure_ is display.ax_.figure
+
+
+def test_width_lines_sit_at_log_width(meter):
+    display = EntanglementDisplay.from_estimator(meter, widths=[2, 8])
+
+    assert len(display.width_lines_) == 2
+    for line, width in zip(display.width_lines_, [2, 8]):
+        np.testing.assert_allclose(line.get_ydata(), np.log(width))
+        assert line.get_label() == f"ln R, R={width}"
+        assert line.axes is display.ax_
+    # Each bound is named where it is drawn.
+    assert [text.get_text() for text in display.ax_.texts] == ["ln R, R=2", "ln R, R=8"]
+
+
+def test_without_surrogate(meter):
+    display = EntanglementDisplay.from_estimator(meter, show_surrogate=False)
+    assert display.surrogate_ax_ is None and display.surrogate_line_ is None
+    assert display.width_lines_ == []
+    assert len(display.figure_.axes) == 1
+    legend_labels = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend_labels == ["QE"]
+
+    bare = EntanglementDisplay(levels=meter.levels_, entanglement=meter.entanglement_).plot()
+    assert bare.surrogate_ax_ is None and bare.surrogate_line_ is None
+
+
+def test_overlay_shares_axes_twin_and_legend(meter, shuffled_meter):
+    first = EntanglementDisplay.from_estimator(meter, label="natural", widths=[4])
+    second = EntanglementDisplay.from_estimator(
+        shuffled_meter, ax=first.ax_, label="shuffled", widths=[4]
+    )
+
+    assert second.ax_ is first.ax_
+    assert second.surrogate_ax_ is first.surrogate_ax_
+    # ax and one twin: no new twin per overlay.
+    assert len(first.figure_.axes) == 2
+    labels = ("natural", "shuffled")
+    qe_lines = [line for line in first.ax_.get_lines() if line.get_label() in labels]
+    assert len(qe_lines) == 2
+    np.testing.assert_allclose(second.line_.get_ydata(), shuffled_meter.entanglement_)
+    assert len(first.surrogate_ax_.get_lines()) == 2
+    assert second.line_.get_color() != first.line_.get_color()
+    assert second.surrogate_line_.get_color() == second.line_.get_color()
+    # The width line is drawn once and shared.
+    assert second.width_lines_[0] is first.width_lines_[0]
+
+    assert [text.get_text() for text in first.ax_.texts].count("ln R, R=4") == 1
+
+    legend_labels = [text.get_text() for text in first.ax_.get_legend().get_texts()]
+    assert legend_labels == ["natural", "shuffled", "SE (dashed, right axis)"]
+
+
+def test_from_data_equals_from_estimator(walks):
+    params = dict(levels=2, max_samples=30, random_state=0, theta=0.1)
+    from_data = EntanglementDisplay.from_data(walks, **params)
+    meter = EntanglementMeter(**params).fit(walks)
+    from_estimator = EntanglementDisplay.from_estimator(meter)
+
+    np.testing.assert_array_equal(from_data.line_.get_xdata(), from_estimator.line_.get_xdata())
+    np.testing.assert_allclose(from_data.line_.get_ydata(), from_estimator.line_.get_ydata())
+    np.testing.assert_allclose(
+        from_data.surrogate_line_.get_ydata(), from_estimator.surrogate_line_.get_ydata()
+    )
+
+
+def test_line_kwargs_reach_the_qe_line(meter):
+    display = EntanglementDisplay.from_estimator(meter, c="red", ls="-.")
+    assert display.line_.get_color() == "red"
+    assert display.line_.get_linestyle() == "-."
+    assert display.surrogate_line_.get_color() == "red"
+
+
+def test_permutation_display_1d_scatter(walks):
+    reorderer = EntanglementReorderer(random_state=0).fit(walks)
+    display = PermutationDisplay.from_estimator(reorderer)
+
+    n_features = walks.shape[1]
+    offsets = display.scatter_.get_offsets()
+    np.testing.assert_array_equal(offsets[:, 0], np.arange(n_features))
+    np.testing.assert_array_equal(offsets[:, 1], np.argsort(reorderer.permutation_))
+    # The original feature at each position is where the scatter puts it.
+    positions = offsets[:, 1].astype(int)
+    np.testing.assert_array_equal(reorderer.permutation_[positions], np.arange(n_features))
+    assert display.image_ is None and display.colorbar_ is None
+    assert display.ax_.get_xlabel() == "original feature index"
+
+
+def test_permutation_display_1d_counts_kept_neighbours():
+    identity = PermutationDisplay(permutation=np.arange(10)).plot()
+    assert "9 of 9 neighbours" in identity.ax_.get_title()
+    alternating = PermutationDisplay(permutation=np.array([0, 2, 4, 1, 3])).plot()
+    assert "0 of 4 neighbours" in alternating.ax_.get_title()
+
+
+def test_permutation_display_2d_image():
+    X = StandardScaler().fit_transform(load_digits().data[:300])
+    reorderer = IGTDReorderer(shape=(8, 8), max_steps=20).fit(X)
+    display = PermutationDisplay.from_estimator(reorderer)
+
+    np.testing.assert_array_equal(
+        display.image_.get_array(), reorderer.permutation_.reshape(8, 8)
+    )
+    assert display.colorbar_ is not None and display.colorbar_.mappable is display.image_
+    assert display.scatter_ is None
+
+    entanglement = EntanglementReorderer(shape=(8, 8), random_state=0).fit(X)
+    display = PermutationDisplay.from_estimator(entanglement)
+    np.testing.assert_array_equal(
+        display.image_.get_array(), entanglement.permutation_.reshape(8, 8)
+    )
+
+
+def test_permutation_display_2d_counts_kept_neighbours():
+    identity = PermutationDisplay(permutation=np.arange(12), shape=(3, 4)).plot()
+    # 3 rows x 3 horizontal pairs + 2 x 4 vertical pairs, all kept.
+    assert "17 of 17" in identity.ax_.get_title()
+
+
+def test_permutation_display_rejects_bad_input():
+    with pytest.raises(ValueError, match="exactly once"):
+        PermutationDisplay(permutation=np.array([0, 0, 1])).plot()
+    with pytest.raises(ValueError, match="holds 6 pixels"):
+        PermutationDisplay(permutation=np.arange(8), shape=(2, 3)).plot()
+
+
+def test_unfitted_estimators_raise():
+    with pytest.raises(NotFittedError):
+        EntanglementDisplay.from_estimator(EntanglementMeter())
+    with pytest.raises(NotFittedError):
+        PermutationDisplay.from_estimator(EntanglementReorderer())
+    with pytest.raises(NotFittedError):
+        PermutationDisplay.from_estimator(IGTDReorderer(shape=(8, 8)))
+
+
+def test_import_does_not_import_matplotlib():
+    code = (
+        "import sys, sklearn_qe, sklearn_qe._display; "
+        "assert 'matplotlib' not in sys.modules, 'matplotlib'; "
+        "assert 'torch' not in sys.modules, 'torch'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
