@@ -53,8 +53,9 @@ class EntanglementMeter(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the subsample drawn when ``max_samples`` is set.
     n_jobs : int or None, default=None
-        Number of threads measuring partitions in parallel (LAPACK releases the GIL; threads
-        beat processes here, see ``benchmarks/bench_meter.py``).
+        Number of threads measuring partitions in parallel (LAPACK releases the GIL), each
+        with ``cores // n_jobs`` BLAS threads; see ``benchmarks/bench_meter.py`` for threads
+        vs processes. Results agree across ``n_jobs`` up to rounding (about 1e-14).
     verbose : int, default=0
         Show a progress bar over the partitions.
 

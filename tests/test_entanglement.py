@@ -137,7 +137,8 @@ def test_parallel_threads_give_the_same_numbers():
     sequential = entanglement_profile(X, weights, tree, [1, 2, 3, 4], 0.3)
     parallel = entanglement_profile(X, weights, tree, [1, 2, 3, 4], 0.3, n_jobs=2)
     for level in sequential:
-        np.testing.assert_array_equal(sequential[level], parallel[level])
+        # Equal up to rounding: BLAS called from two threads may block its sums differently.
+        np.testing.assert_allclose(sequential[level], parallel[level], rtol=0, atol=1e-12)
 
 
 def _direct_se(X, block):

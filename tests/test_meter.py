@@ -114,7 +114,7 @@ def test_n_jobs_gives_the_same_numbers(digits):
     one = EntanglementMeter(shape=(8, 8), n_jobs=1).fit(X, y)
     two = EntanglementMeter(shape=(8, 8), n_jobs=2).fit(X, y)
     for a, b in zip(one.partition_entanglement_, two.partition_entanglement_):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
 def test_verbose_shows_progress_over_partitions(digits, capsys):
