@@ -8,6 +8,7 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from bad_inputs import COMMON_BAD_INPUTS
 from sklearn_qe import (
     EntanglementMeter,
     EntanglementReorderer,
@@ -229,16 +230,8 @@ def test_verbose_shows_progress(permuted_smooth, capsys):
 @pytest.mark.parametrize("Reorderer", [EntanglementReorderer, IGTDReorderer])
 @pytest.mark.parametrize(
     "X, params, error, message",
-    [
-        ([[1.0, np.nan], [2.0, 3.0]], {}, ValueError, "NaN"),
-        ([[1.0, np.inf], [2.0, 3.0]], {}, ValueError, "infinity"),
-        ([["a", "b"], ["c", "d"]], {}, ValueError, "[Ss]tring|numeric|convert"),
-        (np.zeros((0, 4)), {}, ValueError, "0 sample"),
-        (np.zeros((5, 1)), {}, ValueError, "1 feature"),
-        (np.zeros((1, 4)), {}, ValueError, "1 sample"),
-        (np.zeros((5, 6)), {"shape": (2, 2)}, ValueError, "describes 4 features"),
-        (sparse.random(5, 8, density=0.5, format="csr"), {}, TypeError, "[Ss]parse"),
-    ],
+    [(X, {}, error, message) for X, error, message in COMMON_BAD_INPUTS]
+    + [(np.zeros((5, 6)), {"shape": (2, 2)}, ValueError, "describes 4 features")],
 )
 def test_bad_input(Reorderer, X, params, error, message):
     with pytest.raises(error, match=message):
