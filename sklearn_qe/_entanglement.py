@@ -30,8 +30,9 @@ __all__ = [
 # features of a chunk together as an explicit (2**4, M) Khatri-Rao embedding turns 4
 # features into one small GEMM, about 25x faster than evaluating cosines feature by feature.
 _CHUNK_FEATURES = 4
-# Chunk Grams are multiplied in linear space and their log taken once per group: at most 16
-# cosines (each of modulus > 1e-19 for any float64 argument) cannot underflow together.
+# Chunk Grams are multiplied in linear space and their log taken once per group of 16
+# features: a product of 16 cosines (each of modulus > 1e-19 for a float64 argument) stays
+# above the smallest normal float; sums that cancel to (near) zero are clamped in _log_gram.
 _CHUNKS_PER_LOG = 4
 _TINY = np.finfo(np.float64).tiny
 
