@@ -177,6 +177,13 @@ def test_pipeline_grid_search_pickle_and_clone(digits):
     assert not hasattr(fresh.named_steps["net"], "module_")
 
 
+def test_training_without_a_validation_split_runs_every_epoch(digits):
+    X, y = digits
+    net = LocalCNNClassifier(train_split=None, max_epochs=3, random_state=0).fit(X, y)
+    assert len(net.history_) == 3
+    assert "valid_loss" not in net.history_[-1]
+
+
 def test_2d_cnn_on_images(digits):
     X, y = digits
     net = LocalCNNClassifier(module=ResCNN2d, module__shape=(8, 8), max_epochs=5, random_state=0)

@@ -164,13 +164,19 @@ class _TabularNetMixin:
     @property
     def _default_callbacks(self):
         # No accuracy callback: skorch would call predict on its own Dataset objects.
-        return [
+        callbacks = [
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
-            ("early_stopping", EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)),
-            ("print_log", PrintLog()),
         ]
+        if self.train_split:  # without a validation split there is no loss to stop on
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True),
+                )
+            )
+        return callbacks + [("print_log", PrintLog())]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
