@@ -17,8 +17,10 @@ from sklearn_qe import (
     abs_correlation_graph,
     canonical_tree,
 )
+from sklearn_qe._correlation import standardized_columns
 from sklearn_qe._cut_tree import _repair_balance, cut_tree_order
 from sklearn_qe._igtd import _pair_ranks, feature_distances, igtd_order, position_distances
+from sklearn_qe._leaf_ordering import adjacent_similarity
 
 
 @parametrize_with_checks(
@@ -255,3 +257,35 @@ def test_too_many_features_are_refused_with_advice(monkeypatch):
     monkeypatch.setattr(IGTDReorderer, "_max_features", 20)
     with pytest.raises(ValueError, match="use EntanglementReorderer with n_neighbors"):
         IGTDReorderer().fit(X)
+
+
+@pytest.mark.parametrize("shape", [None, (8, 8)])
+@pytest.mark.parametrize("data", ["smooth", "noise"])
+def test_leaf_ordering_keeps_entanglement_and_raises_neighbour_similarity(
+    shape, data, permuted_smooth
+):
+    X = permuted_smooth
+    if data == "noise":
+        X = np.random.default_rng(7).standard_normal(X.shape)
+    paper = EntanglementReorderer(shape=shape, leaf_ordering=None, random_state=0).fit(X)
+    oriented = EntanglementReorderer(shape=shape, random_state=0).fit(X)
+    tree = canonical_tree(X.shape[1], shape=shape)
+    for level in tree.blocks:
+        assert sorted(tuple(sorted(paper.permutation_[b])) for b in level) == sorted(
+            tuple(sorted(oriented.permutation_[b])) for b in level
+        )
+    meter = EntanglementMeter(shape=shape)
+    np.testing.assert_allclose(
+        meter.fit(paper.transform(X)).entanglement_,
+        meter.fit(oriented.transform(X)).entanglement_,
+        rtol=0,
+        atol=1e-10,
+    )
+    Z = standardized_columns(X)
+    assert adjacent_similarity(Z, oriented.permutation_, shape) >= adjacent_similarity(
+        Z, paper.permutation_, shape
+    )
+    if data == "smooth":  # the orientation mends the flips the cuts leave in a random walk
+        assert adjacent_similarity(Z, oriented.permutation_, shape) > 1.0 + adjacent_similarity(
+            Z, paper.permutation_, shape
+        )

@@ -1,0 +1,262 @@
+"""Orientation of a cut tree: order exchangeable blocks so that neighbouring features correlate.
+
+The recursive cuts decide which features share each block of the canonical tree, not the order
+of the blocks inside their parent, yet convolutions, state-space kernels and local attention all
+straddle block boundaries. Here blocks are only ever exchanged with blocks of the same shape
+(and, in 2-D, mirrored only where their own sub-blocks are mirrored onto each other), so every
+canonical block keeps its set of features and the entanglement of every canonical partition is
+unchanged. Pure numpy.
+
+1-D orders are optimal leaf orderings of the binary tree (Bar-Joseph, Gifford and Jaakkola,
+2001) under that constraint: a dynamic programme over the pair of end features of each
+subtree. scipy's ``optimal_leaf_ordering`` is not used: it would exchange halves of unequal
+size, moving features across canonical boundaries, and it can miss the optimum (scipy issue
+#11227; the tests compare against it and against brute force). 2-D grids are oriented
+node by node from the bottom: at each node the best of every allowed placement of the four
+quadrants and their mirror images across the seams they share.
+"""
+
+from itertools import permutations, product
+
+import numpy as np
+
+from ._correlation import standardized_columns
+from ._partitions import halves, max_canonical_level
+
+__all__ = ["adjacent_similarity", "orient_order"]
+
+# Elementwise operations the 1-D programme may spend, about: the tables of end features are
+# pruned to keep to it. 2**28 keeps every end (the exact optimum) up to 1024 features.
+_WORK_BUDGET = 2**28
+# Temporary of a max-plus product, in elements.
+_CHUNK_ELEMENTS = 2**22
+
+# Placements of a 2-D node's four children: slot s (top-left, top-right, bottom-left,
+# bottom-right) gets child PLACEMENTS[p][s] under mirror FLIPS_OF[p][s] (0: none, 1: left-right,
+# 2: up-down, 3: both). The identity comes first so that ties keep the cut tree's layout.
+_PLACEMENTS = np.array(
+    [
+        [perm[s] * 4 + flips[s] for s in range(4)]
+        for perm in permutations(range(4))
+        for flips in product(range(4), repeat=4)
+    ]
+)
+
+
+def adjacent_similarity(Z, order, shape=None):
+    """Summed |Pearson correlation| of the features that are neighbours in ``order``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        Standardized columns (see ``standardized_columns``).
+    order : ndarray of shape (n_features,)
+        ``order[p]`` is the feature at position ``p``.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for a sequence (pairs ``p, p + 1``); ``(H, W)`` for a row-major grid (left-right
+        and up-down neighbours).
+
+    Returns
+    -------
+    similarity : float
+    """
+    grid = np.asarray(order).reshape((1, -1) if shape is None else shape)
+    pairs = [(grid[:, :-1], grid[:, 1:]), (grid[:-1], grid[1:])]
+    return float(sum(_pair_similarity(Z, a.ravel(), b.ravel()).sum() for a, b in pairs))
+
+
+def _pair_similarity(Z, a, b):
+    """``|rho(a[i], b[i])|`` for each i."""
+    return np.abs(np.einsum("ij,ij->j", Z[:, a], Z[:, b]))
+
+
+def _similarity(Z, a, b):
+    """``|rho(a[i], b[j])|`` for each i, j."""
+    return np.abs(Z[:, a].T @ Z[:, b])
+
+
+def _max_plus(A, B):
+    """``C[i, j] = max_k A[i, k] + B[k, j]``, in row chunks that bound the temporary."""
+    rows = max(1, _CHUNK_ELEMENTS // (A.shape[1] * B.shape[1]))
+    C = np.empty((A.shape[0], B.shape[1]))
+    for start in range(0, A.shape[0], rows):
+        C[start : start + rows] = (A[start : start + rows, :, None] + B[None]).max(axis=1)
+    return C
+
+
+class _Subtree:
+    """Best internal similarity of a subtree for each pair of first and last features.
+
+    ``score[i, j]`` is the highest summed similarity of neighbours inside the subtree over the
+    allowed orientations that put ``first[i]`` first and ``last[j]`` last (``-inf`` where none
+    does).
+    """
+
+    def __init__(self, first, last, score, children=()):
+        self.first, self.last, self.score, self.children = first, last, score, children
+
+    def joined_score(self, other, Z):
+        """Score table of ``self`` followed by ``other``, over ``self.first x other.last``."""
+        junction = _similarity(Z, self.last, other.first)
+        return _max_plus(_max_plus(self.score, junction), other.score)
+
+    def prune(self, max_ends, keep_first, keep_last):
+        """Keep at most ``max_ends`` first and last features: the best ones, and the given."""
+        rows = _best(self.score.max(axis=1), max_ends, self.first == keep_first)
+        cols = _best(self.score.max(axis=0), max_ends, self.last == keep_last)
+        self.first, self.last = self.first[rows], self.last[cols]
+        self.score = self.score[np.ix_(rows, cols)]
+
+    def order(self, first, last, Z):
+        """Features of the best orientation that starts with ``first`` and ends with ``last``."""
+        if not self.children:
+            return [first]
+        head, tail = self.children
+        if first not in head.first:  # the children were exchanged
+            head, tail = tail, head
+        i = np.flatnonzero(head.first == first)[0]
+        j = np.flatnonzero(tail.last == last)[0]
+        total = (
+            head.score[i][:, None] + _similarity(Z, head.last, tail.first) + tail.score[:, j]
+        )
+        m, k = np.unravel_index(np.argmax(total), total.shape)
+        return head.order(first, head.last[m], Z) + tail.order(tail.first[k], last, Z)
+
+
+def _best(values, count, forced):
+    """Sorted indices of the ``count`` largest values, plus those where ``forced``."""
+    if len(values) <= count:
+        return np.arange(len(values))
+    top = np.argpartition(values, -count)[-count:]
+    return np.union1d(top, np.flatnonzero(forced))
+
+
+def _path_subtree(Z, order, exchange_unequal, max_ends):
+    """Solve the programme over the canonical binary tree of ``order``."""
+    if len(order) == 1:
+        return _Subtree(order.copy(), order.copy(), np.zeros((1, 1)))
+    (start, middle), (_, stop) = halves(0, len(order))
+    head = _path_subtree(Z, order[start:middle], exchange_unequal, max_ends)
+    tail = _path_subtree(Z, order[middle:stop], exchange_unequal, max_ends)
+    if middle - start != stop - middle and not exchange_unequal:
+        subtree = _Subtree(head.first, tail.last, head.joined_score(tail, Z), (head, tail))
+    else:  # block-diagonal: either child may come first
+        forward, backward = head.joined_score(tail, Z), tail.joined_score(head, Z)
+        score = np.full(
+            (len(head.first) + len(tail.first), len(tail.last) + len(head.last)), -np.inf
+        )
+        score[: len(head.first), : len(tail.last)] = forward
+        score[len(head.first) :, len(tail.last) :] = backward
+        subtree = _Subtree(
+            np.concatenate([head.first, tail.first]),
+            np.concatenate([tail.last, head.last]),
+            score,
+            (head, tail),
+        )
+    subtree.prune(max_ends, order[0], order[-1])
+    return subtree
+
+
+def _orient_path(Z, order, exchange_unequal):
+    """Best allowed orientation of a sequence (the whole of a 1-D tree, or a 2-D leaf strip)."""
+    if len(order) < 2:
+        return order
+    max_ends = max(16, int(np.sqrt(_WORK_BUDGET / Z.shape[1])))
+    subtree = _path_subtree(Z, order, exchange_unequal, max_ends)
+    i, j = np.unravel_index(np.argmax(subtree.score), subtree.score.shape)
+    return np.asarray(subtree.order(subtree.first[i], subtree.last[j], Z))
+
+
+def _mirrors(grid, levels_below):
+    """The four mirror images of ``grid``, and whether each keeps its canonical sub-blocks.
+
+    Mirroring left-right maps the column halves onto each other at every level only if the
+    width is divisible by ``2 ** levels_below`` (below the deepest measured level, anything is).
+    """
+    period = 2 ** max(levels_below, 0)
+    left_right, up_down = grid.shape[1] % period == 0, grid.shape[0] % period == 0
+    images = [grid, grid[:, ::-1], grid[::-1], grid[::-1, ::-1]]
+    allowed = [True, left_right, up_down, left_right and up_down]
+    return images, allowed
+
+
+def _orient_grid(Z, grid, levels_below):
+    """Best placement of the quadrants of ``grid``, bottom-up; ``levels_below`` measured."""
+    height, width = grid.shape
+    if height == 1 or width == 1:  # below the deepest measured level: any order is allowed
+        return _orient_path(Z, grid.ravel(), exchange_unequal=True).reshape(grid.shape)
+    slots = [(rows, cols) for rows in halves(0, height) for cols in halves(0, width)]
+    images, allowed = [], []
+    for (r0, r1), (c0, c1) in slots:
+        child = _orient_grid(Z, grid[r0:r1, c0:c1], levels_below - 1)
+        child_images, child_allowed = _mirrors(child, levels_below - 1)
+        images += child_images
+        allowed += child_allowed
+    # across[a, b]: similarity of image a's right edge to image b's left edge; below[a, b]
+    # of a's bottom edge to b's top edge; -inf where an image is not allowed or edges differ.
+    across = np.full((16, 16), -np.inf)
+    below = np.full((16, 16), -np.inf)
+    for a, b in product(range(16), repeat=2):
+        if a // 4 == b // 4 or not (allowed[a] and allowed[b]):
+            continue
+        if images[a].shape[0] == images[b].shape[0]:
+            across[a, b] = _pair_similarity(Z, images[a][:, -1], images[b][:, 0]).sum()
+        if images[a].shape[1] == images[b].shape[1]:
+            below[a, b] = _pair_similarity(Z, images[a][-1], images[b][0]).sum()
+    top_left, top_right, bottom_left, bottom_right = _PLACEMENTS.T
+    score = (
+        across[top_left, top_right]
+        + across[bottom_left, bottom_right]
+        + below[top_left, bottom_left]
+        + below[top_right, bottom_right]
+    )
+    # A placement must put each child in a slot of its own shape.
+    fits = np.all(
+        [
+            [images[a].shape == (r1 - r0, c1 - c0) for a in _PLACEMENTS[:, s]]
+            for s, ((r0, r1), (c0, c1)) in enumerate(slots)
+        ],
+        axis=0,
+    )
+    best = _PLACEMENTS[np.argmax(np.where(fits, score, -np.inf))]
+    oriented = np.empty_like(grid)
+    for ((r0, r1), (c0, c1)), image in zip(slots, best):
+        oriented[r0:r1, c0:c1] = images[image]
+    return oriented
+
+
+def orient_order(X, order, shape=None):
+    """Reorder exchangeable blocks of a canonical tree so that neighbours correlate.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Data whose |Pearson correlations| are the similarities.
+    order : ndarray of shape (n_features,)
+        ``order[p]`` is the feature at position ``p``, e.g. from ``cut_tree_order``.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for a sequence, ``(H, W)`` for a row-major grid.
+
+    Returns
+    -------
+    oriented : ndarray of shape (n_features,)
+        The same features; every block of the canonical tree of ``shape`` holds the same set
+        of features as in ``order``, and ``adjacent_similarity`` is at least as high. In 1-D it
+        is the highest possible under that constraint for up to 1024 features; beyond, the
+        programme keeps only the most promising end features of each subtree.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_qe._leaf_ordering import orient_order
+    >>> t = np.linspace(0, 1, 50)[:, None]
+    >>> X = np.hstack([t, np.sin(37 * t), -t, np.cos(91 * t)])  # only 0 and 2 correlate
+    >>> orient_order(X, np.array([0, 1, 2, 3])).tolist()  # blocks {0, 1} and {2, 3} kept
+    [1, 0, 2, 3]
+    """
+    Z = standardized_columns(X)
+    order = np.asarray(order)
+    if shape is None:
+        return _orient_path(Z, order, exchange_unequal=False)
+    levels = max_canonical_level(len(order), shape)
+    return _orient_grid(Z, order.reshape(shape), levels).ravel()
