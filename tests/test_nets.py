@@ -67,13 +67,28 @@ def digits():
     return X[:700] / 16, y[:700]
 
 
+@pytest.mark.parametrize("readout", ["mean", "flatten"])
 @pytest.mark.parametrize("n_features", [1, 2, 7, 33])
 @pytest.mark.parametrize("Module", [ResCNN1d, S4DNet, LocalAttentionNet])
-def test_modules_take_any_number_of_features(Module, n_features):
+def test_modules_take_any_number_of_features(Module, n_features, readout):
     kwargs = {"window_size": 4} if Module is LocalAttentionNet else {}
-    out = Module(n_features, 3, **kwargs)(torch.randn(5, n_features))
+    out = Module(n_features, 3, readout=readout, **kwargs)(torch.randn(5, n_features))
     assert out.shape == (5, 3)
-    assert ResCNN2d(15, 2, shape=(3, 5))(torch.randn(4, 15)).shape == (4, 2)
+    image = ResCNN2d(15, 2, shape=(3, 5), readout=readout)
+    assert image(torch.randn(4, 15)).shape == (4, 2)
+
+
+@pytest.mark.parametrize("Module", [ResCNN1d, S4DNet, LocalAttentionNet])
+def test_flatten_readout_gives_each_position_its_own_head_weights(Module):
+    kwargs = {"window_size": 4} if Module is LocalAttentionNet else {}
+    def head_inputs(net):
+        return next(m for m in net.head.modules() if isinstance(m, torch.nn.Linear)).in_features
+
+    positions = 2 if Module is ResCNN1d else 16  # the CNN pools 16 -> 8 -> 4 -> 2
+    channels = head_inputs(Module(16, 3, **kwargs))  # "mean": one input per channel
+    assert head_inputs(Module(16, 3, readout="flatten", **kwargs)) == channels * positions
+    with pytest.raises(ValueError, match="readout must be one of"):
+        Module(16, 3, readout="max", **kwargs)
 
 
 def test_local_attention_is_local():

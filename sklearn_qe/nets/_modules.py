@@ -12,6 +12,24 @@ from torch import nn
 
 __all__ = ["LocalAttentionNet", "ResCNN1d", "ResCNN2d", "S4DNet"]
 
+_READOUTS = ("mean", "flatten")
+
+
+def _readout_width(readout, channels, n_positions):
+    """Inputs of the linear head: the channels, or channels times positions when flattened."""
+    if readout not in _READOUTS:
+        raise ValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
+    return channels if readout == "mean" else channels * n_positions
+
+
+def _read(x, readout):
+    """``(batch, channels, positions)`` -> head inputs: mean over positions, or all of them.
+
+    The mean makes the network blind to where a pattern sits, as for images; flattening
+    gives every position its own weights, as for tabular features, whose positions differ.
+    """
+    return x.mean(dim=2) if readout == "mean" else x.flatten(1)
+
 
 class _ResidualBlock(nn.Module):
     """conv -> batch-norm -> ReLU -> conv -> batch-norm, plus the input, then ReLU."""
@@ -32,11 +50,11 @@ class _ResidualBlock(nn.Module):
 
 class _ResidualCNN(nn.Module):
     """Residual CNN: stem, residual blocks each followed by 2x max-pooling (while the map is
-    at least 2 wide), global average pooling and a linear head."""
+    at least 2 wide), a readout over positions and a linear head."""
 
     conv = norm = None  # set by the 1-D and 2-D subclasses
 
-    def __init__(self, n_outputs, channels, n_blocks, kernel_size, dropout):
+    def __init__(self, n_outputs, channels, n_blocks, kernel_size, dropout, readout, spatial):
         super().__init__()
         self.stem = nn.Sequential(
             self.conv(1, channels, kernel_size, padding=kernel_size // 2, bias=False),
@@ -46,7 +64,11 @@ class _ResidualCNN(nn.Module):
         self.blocks = nn.ModuleList(
             _ResidualBlock(self.conv, self.norm, channels, kernel_size) for _ in range(n_blocks)
         )
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(channels, n_outputs))
+        for _ in range(n_blocks):  # each pooling halves every side still 2 or wider
+            spatial = [(size + 1) // 2 for size in spatial]
+        self.readout = readout
+        width = _readout_width(readout, channels, math.prod(spatial))
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, n_outputs))
 
     def _pool(self, x):
         spatial = x.shape[2:]
@@ -60,7 +82,7 @@ class _ResidualCNN(nn.Module):
         x = self.stem(x)
         for block in self.blocks:
             x = self._pool(block(x))
-        return x.flatten(2).mean(dim=2)
+        return _read(x.flatten(2), self.readout)
 
     def forward(self, X):
         return self.head(self._features(self._layout(X)))
@@ -83,12 +105,25 @@ class ResCNN1d(_ResidualCNN):
         Odd kernel size of the convolutions.
     dropout : float, default=0.1
         Dropout before the linear head.
+    readout : {"mean", "flatten"}, default="mean"
+        ``"mean"`` averages the last feature map over positions (blind to where a pattern
+        sits, as for signals and images); ``"flatten"`` gives each position its own head
+        weights (for tabular features, whose positions mean different things).
     """
 
     conv, norm = nn.Conv1d, nn.BatchNorm1d
 
-    def __init__(self, n_features, n_outputs, channels=32, n_blocks=3, kernel_size=5, dropout=0.1):
-        super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout)
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        channels=32,
+        n_blocks=3,
+        kernel_size=5,
+        dropout=0.1,
+        readout="mean",
+    ):
+        super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, [n_features])
         self.n_features = n_features
 
     def _layout(self, X):
@@ -106,18 +141,26 @@ class ResCNN2d(_ResidualCNN):
         Number of outputs.
     shape : tuple of (int, int)
         Image height and width.
-    channels, n_blocks, kernel_size, dropout
+    channels, n_blocks, kernel_size, dropout, readout
         As in :class:`ResCNN1d`.
     """
 
     conv, norm = nn.Conv2d, nn.BatchNorm2d
 
     def __init__(
-        self, n_features, n_outputs, shape, channels=32, n_blocks=2, kernel_size=3, dropout=0.1
+        self,
+        n_features,
+        n_outputs,
+        shape,
+        channels=32,
+        n_blocks=2,
+        kernel_size=3,
+        dropout=0.1,
+        readout="mean",
     ):
         if shape[0] * shape[1] != n_features:
             raise ValueError(f"shape={tuple(shape)} does not hold {n_features} features.")
-        super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout)
+        super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, shape)
         self.shape = tuple(shape)
 
     def _layout(self, X):
@@ -184,6 +227,8 @@ class S4DNet(nn.Module):
         Range of the initial discretisation steps.
     dropout : float, default=0.1
         Dropout inside the layers.
+    readout : {"mean", "flatten"}, default="mean"
+        As in :class:`ResCNN1d`: average over positions, or head weights per position.
     """
 
     def __init__(
@@ -196,6 +241,7 @@ class S4DNet(nn.Module):
         dt_min=1e-3,
         dt_max=1e-1,
         dropout=0.1,
+        readout="mean",
     ):
         super().__init__()
         self.encoder = nn.Linear(1, d_model)
@@ -203,13 +249,14 @@ class S4DNet(nn.Module):
             S4DLayer(d_model, d_state, dt_min, dt_max, dropout) for _ in range(n_layers)
         )
         self.norms = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(n_layers))
-        self.head = nn.Linear(d_model, n_outputs)
+        self.readout = readout
+        self.head = nn.Linear(_readout_width(readout, d_model, n_features), n_outputs)
 
     def forward(self, X):
         x = self.encoder(X.unsqueeze(-1))  # (batch, length, d_model)
         for layer, norm in zip(self.layers, self.norms):
             x = norm(x + layer(x.transpose(1, 2)).transpose(1, 2))
-        return self.head(x.mean(dim=1))
+        return self.head(_read(x.transpose(1, 2), self.readout))
 
 
 class LocalSelfAttention(nn.Module):
@@ -273,10 +320,20 @@ class LocalAttentionNet(nn.Module):
         Window of the local attention.
     dropout : float, default=0.1
         Dropout in attention and feed-forward layers.
+    readout : {"mean", "flatten"}, default="mean"
+        As in :class:`ResCNN1d`: average over positions, or head weights per position.
     """
 
     def __init__(
-        self, n_features, n_outputs, d_model=64, n_heads=4, n_layers=2, window_size=16, dropout=0.1
+        self,
+        n_features,
+        n_outputs,
+        d_model=64,
+        n_heads=4,
+        n_layers=2,
+        window_size=16,
+        dropout=0.1,
+        readout="mean",
     ):
         super().__init__()
         self.embed = nn.Linear(1, d_model)
@@ -294,11 +351,12 @@ class LocalAttentionNet(nn.Module):
             for _ in range(n_layers)
         )
         self.norms = nn.ModuleList(nn.LayerNorm(d_model) for _ in range(2 * n_layers + 1))
-        self.head = nn.Linear(d_model, n_outputs)
+        self.readout = readout
+        self.head = nn.Linear(_readout_width(readout, d_model, n_features), n_outputs)
 
     def forward(self, X):
         x = self.embed(X.unsqueeze(-1)) + self.position
         for i, (attention, feed_forward) in enumerate(zip(self.attention, self.feed_forward)):
             x = x + attention(self.norms[2 * i](x))
             x = x + feed_forward(self.norms[2 * i + 1](x))
-        return self.head(self.norms[-1](x).mean(dim=1))
+        return self.head(_read(self.norms[-1](x).transpose(1, 2), self.readout))
