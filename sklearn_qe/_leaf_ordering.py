@@ -28,8 +28,6 @@ __all__ = ["adjacent_similarity", "orient_order"]
 # Elementwise operations the 1-D programme may spend, about: the tables of end features are
 # pruned to keep to it. 2**28 keeps every end (the exact optimum) up to 1024 features.
 _WORK_BUDGET = 2**28
-# Temporary of a max-plus product, in elements.
-_CHUNK_ELEMENTS = 2**22
 
 # Placements of a 2-D node's four children: slot s (top-left, top-right, bottom-left,
 # bottom-right) gets child PLACEMENTS[p][s] under mirror FLIPS_OF[p][s] (0: none, 1: left-right,
@@ -76,11 +74,14 @@ def _similarity(Z, a, b):
 
 
 def _max_plus(A, B):
-    """``C[i, j] = max_k A[i, k] + B[k, j]``, in row chunks that bound the temporary."""
-    rows = max(1, _CHUNK_ELEMENTS // (A.shape[1] * B.shape[1]))
-    C = np.empty((A.shape[0], B.shape[1]))
-    for start in range(0, A.shape[0], rows):
-        C[start : start + rows] = (A[start : start + rows, :, None] + B[None]).max(axis=1)
+    """``C[i, j] = max_k A[i, k] + B[k, j]``.
+
+    One k at a time: each step is a contiguous ``(i, j)`` maximum, several times faster than
+    reducing a broadcast ``(i, k, j)`` temporary, and needs no such temporary.
+    """
+    C = A[:, :1] + B[:1]
+    for k in range(1, A.shape[1]):
+        np.maximum(C, A[:, k, None] + B[k], out=C)
     return C
 
 
