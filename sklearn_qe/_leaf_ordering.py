@@ -181,6 +181,11 @@ def _mirrors(grid, levels_below):
     return images, allowed
 
 
+def _edges(grid):
+    """Left, right, top and bottom edges of a grid, each in its own reading order."""
+    return grid[:, 0], grid[:, -1], grid[0], grid[-1]
+
+
 def _orient_grid(Z, grid, levels_below):
     """Best placement of the quadrants of ``grid``, bottom-up; ``levels_below`` measured."""
     height, width = grid.shape
@@ -194,16 +199,30 @@ def _orient_grid(Z, grid, levels_below):
         images += child_images
         allowed += child_allowed
     # across[a, b]: similarity of image a's right edge to image b's left edge; below[a, b]
-    # of a's bottom edge to b's top edge; -inf where an image is not allowed or edges differ.
-    across = np.full((16, 16), -np.inf)
-    below = np.full((16, 16), -np.inf)
-    for a, b in product(range(16), repeat=2):
-        if a // 4 == b // 4 or not (allowed[a] and allowed[b]):
-            continue
-        if images[a].shape[0] == images[b].shape[0]:
-            across[a, b] = _pair_similarity(Z, images[a][:, -1], images[b][:, 0]).sum()
-        if images[a].shape[1] == images[b].shape[1]:
-            below[a, b] = _pair_similarity(Z, images[a][-1], images[b][0]).sum()
+    # of a's bottom edge to b's top edge; -inf where an image is not allowed, where a and b
+    # are the same child, or where the edges differ in length. Only the children's border
+    # features meet, so one small correlation matrix serves all; edges are padded with an
+    # extra border index whose similarity to everything is 0.
+    border = np.unique(np.concatenate([e for image in images[::4] for e in _edges(image)]))
+    similarity = np.zeros((len(border) + 1,) * 2)
+    similarity[:-1, :-1] = _similarity(Z, border, border)
+    longest = max(height - height // 2, width - width // 2)
+    edges = np.full((4, 16, longest), len(border))  # side, image, position along the edge
+    lengths = np.zeros((4, 16), dtype=int)
+    for a, image in enumerate(images):
+        for side, edge in enumerate(_edges(image)):
+            edges[side, a, : len(edge)] = np.searchsorted(border, edge)
+            lengths[side, a] = len(edge)
+    valid = np.outer(allowed, allowed) & (np.arange(16)[:, None] // 4 != np.arange(16) // 4)
+    left, right, top, bottom = range(4)
+    across, below = (
+        np.where(
+            valid & (lengths[first][:, None] == lengths[second][None]),
+            similarity[edges[first][:, None], edges[second][None]].sum(axis=2),
+            -np.inf,
+        )
+        for first, second in ((right, left), (bottom, top))
+    )
     top_left, top_right, bottom_left, bottom_right = _PLACEMENTS.T
     score = (
         across[top_left, top_right]
@@ -212,13 +231,9 @@ def _orient_grid(Z, grid, levels_below):
         + below[top_right, bottom_right]
     )
     # A placement must put each child in a slot of its own shape.
-    fits = np.all(
-        [
-            [images[a].shape == (r1 - r0, c1 - c0) for a in _PLACEMENTS[:, s]]
-            for s, ((r0, r1), (c0, c1)) in enumerate(slots)
-        ],
-        axis=0,
-    )
+    image_shapes = np.array([image.shape for image in images])
+    slot_shapes = np.array([(r1 - r0, c1 - c0) for (r0, r1), (c0, c1) in slots])
+    fits = (image_shapes[_PLACEMENTS] == slot_shapes).all(axis=(1, 2))
     best = _PLACEMENTS[np.argmax(np.where(fits, score, -np.inf))]
     oriented = np.empty_like(grid)
     for ((r0, r1), (c0, c1)), image in zip(slots, best):
