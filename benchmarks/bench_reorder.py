@@ -3,14 +3,16 @@
 Three tables:
 1. EntanglementReorderer fit time and peak memory (each run in a fresh process, peak RSS of
    that process) on a random-walk process with columns shuffled: N = 617 and 4096 (dense
-   graph), 20,000 and 50,000 (``n_neighbors=50``), M = 500 samples (1000 for N = 617).
+   graph), 20,000 and 50,000 (``n_neighbors=50``), M = 500 samples (1000 for N = 617). The
+   cuts (``leaf_ordering=None``) and the orientation that ``leaf_ordering="optimal"`` adds are
+   timed apart, with the mean |correlation| of neighbouring features after each.
 2. IGTDReorderer time for exactly 1000 swap steps on 1000 samples, N = 180 and 617, next to
    the widely used pure-Python IGTD (about 5 s and 22 s on this kind of machine, per the
    issue), with the mean |correlation| of neighbouring features for each order.
 3. Mean SE per level of the canonical tree, for the identity (natural) order, a random order,
    IGTD and EntanglementReorderer, on the digits (8x8, 2-D) and the random walk (1-D).
 
-Run: ``python benchmarks/bench_reorder.py`` (about 3 minutes on 2 cores; ``--no-50k`` skips
+Run: ``python benchmarks/bench_reorder.py`` (about 10 minutes on 2 cores; ``--no-50k`` skips
 the largest run).
 """
 
@@ -25,6 +27,8 @@ import numpy as np
 from sklearn.datasets import load_digits
 
 from sklearn_qe import EntanglementReorderer, IGTDReorderer, abs_correlation
+from sklearn_qe._correlation import standardized_columns
+from sklearn_qe._leaf_ordering import adjacent_similarity, orient_order
 
 
 def random_walk(n_samples, n_features, seed=0):
@@ -38,23 +42,32 @@ def fit_once(n_features, n_samples, n_neighbors):
     X, shuffle = random_walk(n_samples, n_features)
     X = X[:, shuffle]
     start = time.perf_counter()
-    EntanglementReorderer(n_neighbors=n_neighbors, random_state=0).fit(X)
-    seconds = time.perf_counter() - start
+    paper = EntanglementReorderer(n_neighbors=n_neighbors, leaf_ordering=None, random_state=0)
+    cut_order = paper.fit(X).permutation_
+    cut_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    oriented = orient_order(X, cut_order)  # what leaf_ordering="optimal" adds to the fit
+    orient_seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
+    Z = standardized_columns(X)
+    corr = [adjacent_similarity(Z, order) / (n_features - 1) for order in (cut_order, oriented)]
+    print(json.dumps({"cut": cut_seconds, "orient": orient_seconds, "peak_mb": peak_mb,
+                      "corr": corr}))
 
 
 def speed_table(sizes):
-    print("| N | M | graph | fit (s) | peak memory (MB) |")
-    print("|---|---|---|---|---|")
+    print("| N | M | graph | cuts (s) | + orientation (s) | peak memory (MB) "
+          "| neighbour abs corr: cuts / oriented |")
+    print("|---|---|---|---|---|---|---|")
     for n_features, n_samples, n_neighbors in sizes:
         args = [sys.executable, __file__, "--one", str(n_features), str(n_samples)]
         args += [str(n_neighbors)] if n_neighbors else []
         result = json.loads(subprocess.run(args, capture_output=True, check=True, text=True).stdout)
         graph = f"n_neighbors={n_neighbors}" if n_neighbors else "dense"
         print(
-            f"| {n_features} | {n_samples} | {graph} | {result['seconds']:.2f} "
-            f"| {result['peak_mb']:.0f} |",
+            f"| {n_features} | {n_samples} | {graph} | {result['cut']:.2f} "
+            f"| {result['orient']:.2f} | {result['peak_mb']:.0f} "
+            f"| {result['corr'][0]:.3f} / {result['corr'][1]:.3f} |",
             flush=True,
         )
 
@@ -66,7 +79,7 @@ def neighbour_correlation(rho, order):
 def igtd_table():
     reference = {180: 5.0, 617: 22.0}
     print("| N | steps | IGTDReorderer (s) | pure-Python IGTD (s) | speedup "
-          "| neighbour abs corr: natural / random / IGTD / entanglement |")
+          "| neighbour abs corr: natural / random / IGTD / entanglement (paper) / oriented |")
     print("|---|---|---|---|---|---|")
     for n_features in (180, 617):
         X, shuffle = random_walk(1000, n_features)
@@ -75,12 +88,11 @@ def igtd_table():
         start = time.perf_counter()
         igtd = IGTDReorderer(max_steps=1000, n_steps_no_improvement=1000).fit(X)
         seconds = time.perf_counter() - start
-        entanglement = EntanglementReorderer(random_state=0).fit(X)
-        natural = np.argsort(shuffle)
-        corr = " / ".join(
-            f"{neighbour_correlation(rho, order):.3f}"
-            for order in (natural, np.arange(n_features), igtd.permutation_, entanglement.permutation_)
-        )
+        paper = EntanglementReorderer(leaf_ordering=None, random_state=0).fit(X)
+        oriented = EntanglementReorderer(random_state=0).fit(X)
+        orders = (np.argsort(shuffle), np.arange(n_features), igtd.permutation_,
+                  paper.permutation_, oriented.permutation_)
+        corr = " / ".join(f"{neighbour_correlation(rho, order):.3f}" for order in orders)
         print(
             f"| {n_features} | {igtd.n_steps_} | {seconds:.2f} | ~{reference[n_features]:.0f} "
             f"| ~{reference[n_features] / seconds:.0f}x | {corr} |",
