@@ -23,7 +23,7 @@ def test_paper_table_quick_on_digits(tmp_path):
     assert [table.split(":")[0] for table in tables] == ["digits", "digits-2d"]
     sequence_rows = [line for line in tables[0].splitlines() if line.startswith("| ")]
     assert sequence_rows[0] == (
-        "| order | CNN | S4 | local attention | mean QE | neighbour |corr| | fit time (s) |"
+        "| order | CNN | S4 | local attention | mean QE | neighbour abs corr | fit time (s) |"
     )
     orders = [row.split(" | ")[0][2:] for row in sequence_rows[1:]]
     assert orders == [
