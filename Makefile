@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 
 DATA := data
 
-.PHONY: install demo test bench data paper clean
+.PHONY: install demo test test-blas bench data paper clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+# The numerical tests and doctests once more under OpenBLAS's most basic x86-64 kernel: sums in
+# another order must not change a result (CI runs this after `make test`).
+NUMERICAL_TESTS := sklearn_qe tests/test_entanglement.py tests/test_partitions.py \
+	tests/test_leaf_ordering.py tests/test_reorderers.py tests/test_meter.py
+test-blas: install
+	OPENBLAS_CORETYPE=Prescott $(PY) -m pytest -q $(NUMERICAL_TESTS)
 
 bench: install
 	$(PY) benchmarks/bench_meter.py

@@ -50,6 +50,8 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
             self,
             X,
             dtype=[np.float64, np.float32],
+            # One memory layout, so that the same data gives the same order bit for bit.
+            order="C",
             ensure_min_samples=2,
             ensure_min_features=2,
         )
@@ -193,7 +195,8 @@ class EntanglementReorderer(_BaseReorderer):
     >>> rng = np.random.default_rng(0)
     >>> X = np.cumsum(rng.standard_normal((300, 64)), axis=1)[:, rng.permutation(64)]
     >>> reorderer = EntanglementReorderer(random_state=0).fit(X)
-    >>> bool(np.all(reorderer.surrogate_entanglement_ <= reorderer.surrogate_entanglement_before_))
+    >>> before, after = reorderer.surrogate_entanglement_before_, reorderer.surrogate_entanglement_
+    >>> bool(np.all(after <= before + 1e-9))  # lower or equal at every level, up to rounding
     True
     >>> np.array_equal(reorderer.inverse_transform(reorderer.transform(X)), X)
     True
