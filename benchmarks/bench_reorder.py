@@ -1,11 +1,12 @@
 """Benchmark the feature reorderers: speed, memory and the entanglement they remove.
 
 Three tables:
-1. EntanglementReorderer fit time and peak memory (each run in a fresh process, peak RSS of
-   that process) on a random-walk process with columns shuffled: N = 617 and 4096 (dense
-   graph), 20,000 and 50,000 (``n_neighbors=50``), M = 500 samples (1000 for N = 617). The
-   cuts (``leaf_ordering=None``) and the orientation that ``leaf_ordering="optimal"`` adds are
-   timed apart, with the mean |correlation| of neighbouring features after each.
+1. EntanglementReorderer fit time and peak memory (each method in a fresh process, peak RSS
+   of that process) on a random-walk process with columns shuffled: N = 617 and 4096 (dense
+   graph), 20,000 and 50,000 (``n_neighbors=50``), M = 500 samples (1000 for N = 617). For
+   ``method="cuts"`` the cuts (``leaf_ordering=None``) and the orientation that
+   ``leaf_ordering="optimal"`` adds are timed apart; ``method="seriation"`` (the default) is
+   timed whole. With each, the mean |correlation| of neighbouring features.
 2. IGTDReorderer time for exactly 1000 swap steps on 1000 samples, N = 180 and 617, next to
    the widely used pure-Python IGTD (about 5 s and 22 s on this kind of machine, per the
    issue), with the mean |correlation| of neighbouring features for each order.
@@ -37,37 +38,51 @@ def random_walk(n_samples, n_features, seed=0):
     return X, rng.permutation(n_features)
 
 
-def fit_once(n_features, n_samples, n_neighbors):
-    """Fit in this process and print the time and peak memory as JSON."""
+def fit_once(n_features, n_samples, n_neighbors, method):
+    """Fit in this process and print the time, peak memory and neighbours' |corr| as JSON."""
     X, shuffle = random_walk(n_samples, n_features)
     X = X[:, shuffle]
-    start = time.perf_counter()
-    paper = EntanglementReorderer(n_neighbors=n_neighbors, leaf_ordering=None, random_state=0)
-    cut_order = paper.fit(X).permutation_
-    cut_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    oriented = orient_order(X, cut_order)  # what leaf_ordering="optimal" adds to the fit
-    orient_seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     Z = standardized_columns(X)
-    corr = [adjacent_similarity(Z, order) / (n_features - 1) for order in (cut_order, oriented)]
-    print(json.dumps({"cut": cut_seconds, "orient": orient_seconds, "peak_mb": peak_mb,
-                      "corr": corr}))
+    result = {}
+    start = time.perf_counter()
+    if method == "cuts":
+        paper = EntanglementReorderer(
+            method="cuts", n_neighbors=n_neighbors, leaf_ordering=None, random_state=0
+        )
+        cut_order = paper.fit(X).permutation_
+        result["cuts"] = time.perf_counter() - start
+        start = time.perf_counter()
+        order = orient_order(X, cut_order)  # what leaf_ordering="optimal" adds to the fit
+        result["orientation"] = time.perf_counter() - start
+        result["corr cuts"] = adjacent_similarity(Z, cut_order) / (n_features - 1)
+    else:
+        order = EntanglementReorderer(n_neighbors=n_neighbors).fit(X).permutation_
+        result["seriation"] = time.perf_counter() - start
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["corr"] = adjacent_similarity(Z, order) / (n_features - 1)
+    print(json.dumps(result))
 
 
 def speed_table(sizes):
-    print("| N | M | graph | cuts (s) | + orientation (s) | peak memory (MB) "
-          "| neighbour abs corr: cuts / oriented |")
-    print("|---|---|---|---|---|---|---|")
+    print("| N | M | graph | cuts (s) | + orientation (s) | peak (MB) | seriation (s) | peak (MB) "
+          "| neighbour abs corr: cuts / oriented / seriation / natural |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n_features, n_samples, n_neighbors in sizes:
-        args = [sys.executable, __file__, "--one", str(n_features), str(n_samples)]
-        args += [str(n_neighbors)] if n_neighbors else []
-        result = json.loads(subprocess.run(args, capture_output=True, check=True, text=True).stdout)
+        results = {}
+        for method in ("cuts", "seriation"):
+            args = [sys.executable, __file__, "--one", str(n_features), str(n_samples)]
+            args += [str(n_neighbors or 0), method]
+            output = subprocess.run(args, capture_output=True, check=True, text=True).stdout
+            results[method] = json.loads(output)
+        cuts, seriation = results["cuts"], results["seriation"]
+        X, shuffle = random_walk(n_samples, n_features)
+        natural = adjacent_similarity(standardized_columns(X), np.arange(n_features))
         graph = f"n_neighbors={n_neighbors}" if n_neighbors else "dense"
         print(
-            f"| {n_features} | {n_samples} | {graph} | {result['cut']:.2f} "
-            f"| {result['orient']:.2f} | {result['peak_mb']:.0f} "
-            f"| {result['corr'][0]:.3f} / {result['corr'][1]:.3f} |",
+            f"| {n_features} | {n_samples} | {graph} | {cuts['cuts']:.2f} "
+            f"| {cuts['orientation']:.2f} | {cuts['peak_mb']:.0f} | {seriation['seriation']:.2f} "
+            f"| {seriation['peak_mb']:.0f} | {cuts['corr cuts']:.3f} / {cuts['corr']:.3f} / "
+            f"{seriation['corr']:.3f} / {natural / (n_features - 1):.3f} |",
             flush=True,
         )
 
@@ -88,8 +103,8 @@ def igtd_table():
         start = time.perf_counter()
         igtd = IGTDReorderer(max_steps=1000, n_steps_no_improvement=1000).fit(X)
         seconds = time.perf_counter() - start
-        paper = EntanglementReorderer(leaf_ordering=None, random_state=0).fit(X)
-        oriented = EntanglementReorderer(random_state=0).fit(X)
+        paper = EntanglementReorderer(method="cuts", leaf_ordering=None, random_state=0).fit(X)
+        oriented = EntanglementReorderer(method="cuts", random_state=0).fit(X)
         orders = (np.argsort(shuffle), np.arange(n_features), igtd.permutation_,
                   paper.permutation_, oriented.permutation_)
         corr = " / ".join(f"{neighbour_correlation(rho, order):.3f}" for order in orders)
@@ -122,12 +137,12 @@ def se_table():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--one", nargs="+", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--no-50k", action="store_true", help="skip N = 50,000")
     args = parser.parse_args()
     if args.one:
-        n_features, n_samples, *n_neighbors = args.one
-        fit_once(n_features, n_samples, n_neighbors[0] if n_neighbors else None)
+        n_features, n_samples, n_neighbors, method = args.one
+        fit_once(int(n_features), int(n_samples), int(n_neighbors) or None, method)
         return
     sizes = [(617, 1000, None), (4096, 500, None), (20000, 500, 50)]
     if not args.no_50k:

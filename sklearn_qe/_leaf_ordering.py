@@ -23,7 +23,7 @@ import numpy as np
 from ._correlation import standardized_columns
 from ._partitions import halves, max_canonical_level
 
-__all__ = ["adjacent_similarity", "orient_order"]
+__all__ = ["adjacent_similarity", "dendrogram_order", "orient_order"]
 
 # Elementwise operations the 1-D programme may spend, about: the tables of end features are
 # pruned to keep to it. 2**28 keeps every end (the exact optimum) up to 1024 features.
@@ -90,13 +90,20 @@ def _near_argmax(values):
 def _max_plus(A, B):
     """``C[i, j] = max_k A[i, k] + B[k, j]``.
 
-    One k at a time: each step is a contiguous ``(i, j)`` maximum, several times faster than
-    reducing a broadcast ``(i, k, j)`` temporary, and needs no such temporary.
+    One index at a time, the shortest of i, k and j: each step is a contiguous 2-D maximum,
+    several times faster than reducing a broadcast ``(i, k, j)`` temporary, and needs no such
+    temporary. (Joining a subtree to a single feature loops once.)
     """
-    C = A[:, :1] + B[:1]
-    for k in range(1, A.shape[1]):
-        np.maximum(C, A[:, k, None] + B[k], out=C)
-    return C
+    n_rows, n_inner = A.shape
+    n_cols = B.shape[1]
+    if n_inner <= min(n_rows, n_cols):
+        C = A[:, :1] + B[:1]
+        for k in range(1, n_inner):
+            np.maximum(C, A[:, k, None] + B[k], out=C)
+        return C
+    if n_cols <= n_rows:
+        return np.stack([(A + B[:, j]).max(axis=1) for j in range(n_cols)], axis=1)
+    return np.stack([(A[i, :, None] + B).max(axis=0) for i in range(n_rows)])
 
 
 class _Subtree:
@@ -123,19 +130,28 @@ class _Subtree:
         self.score = self.score[np.ix_(rows, cols)]
 
     def order(self, first, last, Z):
-        """Features of the best orientation that starts with ``first`` and ends with ``last``."""
-        if not self.children:
-            return [first]
-        head, tail = self.children
-        if first not in head.first:  # the children were exchanged
-            head, tail = tail, head
-        i = np.flatnonzero(head.first == first)[0]
-        j = np.flatnonzero(tail.last == last)[0]
-        total = (
-            head.score[i][:, None] + _similarity(Z, head.last, tail.first) + tail.score[:, j]
-        )
-        m, k = _near_argmax(total)
-        return head.order(first, head.last[m], Z) + tail.order(tail.first[k], last, Z)
+        """Features of the best orientation that starts with ``first`` and ends with ``last``.
+
+        Iterative: a dendrogram can be as deep as it has features.
+        """
+        features, pending = [], [(self, first, last)]
+        while pending:
+            subtree, first, last = pending.pop()
+            if not subtree.children:
+                features.append(first)
+                continue
+            head, tail = subtree.children
+            if first not in head.first:  # the children were exchanged
+                head, tail = tail, head
+            i = np.flatnonzero(head.first == first)[0]
+            j = np.flatnonzero(tail.last == last)[0]
+            total = (
+                head.score[i][:, None] + _similarity(Z, head.last, tail.first) + tail.score[:, j]
+            )
+            m, k = _near_argmax(total)
+            pending.append((tail, tail.first[k], last))
+            pending.append((head, first, head.last[m]))
+        return features
 
 
 def _best(values, count, forced):
@@ -155,31 +171,74 @@ def _path_subtree(Z, order, exchange_unequal, max_ends):
     tail = _path_subtree(Z, order[middle:stop], exchange_unequal, max_ends)
     if middle - start != stop - middle and not exchange_unequal:
         subtree = _Subtree(head.first, tail.last, head.joined_score(tail, Z), (head, tail))
-    else:  # block-diagonal: either child may come first
-        forward, backward = head.joined_score(tail, Z), tail.joined_score(head, Z)
-        score = np.full(
-            (len(head.first) + len(tail.first), len(tail.last) + len(head.last)), -np.inf
-        )
-        score[: len(head.first), : len(tail.last)] = forward
-        score[len(head.first) :, len(tail.last) :] = backward
-        subtree = _Subtree(
-            np.concatenate([head.first, tail.first]),
-            np.concatenate([tail.last, head.last]),
-            score,
-            (head, tail),
-        )
+    else:
+        subtree = _exchangeable(head, tail, Z)
     subtree.prune(max_ends, order[0], order[-1])
     return subtree
+
+
+def _exchangeable(head, tail, Z):
+    """The subtree of two children that may come in either order."""
+    forward, backward = head.joined_score(tail, Z), tail.joined_score(head, Z)
+    # Block-diagonal: a first feature of one child goes with a last feature of the other.
+    score = np.full((len(head.first) + len(tail.first), len(tail.last) + len(head.last)), -np.inf)
+    score[: len(head.first), : len(tail.last)] = forward
+    score[len(head.first) :, len(tail.last) :] = backward
+    return _Subtree(
+        np.concatenate([head.first, tail.first]),
+        np.concatenate([tail.last, head.last]),
+        score,
+        (head, tail),
+    )
+
+
+def _max_ends(n_features):
+    """End features each subtree's table keeps, so that the programme keeps to its budget."""
+    return max(16, int(np.sqrt(_WORK_BUDGET / n_features)))
 
 
 def _orient_path(Z, order, exchange_unequal):
     """Best allowed orientation of a sequence (the whole of a 1-D tree, or a 2-D leaf strip)."""
     if len(order) < 2:
         return order
-    max_ends = max(16, int(np.sqrt(_WORK_BUDGET / Z.shape[1])))
-    subtree = _path_subtree(Z, order, exchange_unequal, max_ends)
+    subtree = _path_subtree(Z, order, exchange_unequal, _max_ends(Z.shape[1]))
     i, j = _near_argmax(subtree.score)
     return np.asarray(subtree.order(subtree.first[i], subtree.last[j], Z))
+
+
+def dendrogram_order(Z, linkage):
+    """Optimal leaf ordering of a hierarchical clustering (Bar-Joseph et al. 2001).
+
+    Every merge may put either cluster first and orient each as it likes; the order returned
+    maximises the summed |Pearson correlation| of neighbouring features over all of them, exactly
+    while each cluster's table of end features fits the work budget (all of them up to 1024
+    features) and approximately beyond, keeping each cluster's most promising ends.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+        Standardized columns (see ``standardized_columns``).
+    linkage : ndarray of shape (n_features - 1, 4)
+        A scipy linkage matrix over the features (only its first two columns are read).
+
+    Returns
+    -------
+    order : ndarray of shape (n_features,)
+        ``order[p]`` is the feature at position ``p``.
+    """
+    n_features = Z.shape[1]
+    if n_features == 1:
+        return np.zeros(1, dtype=np.intp)
+    max_ends = _max_ends(n_features)
+    clusters = [_Subtree(np.array([n]), np.array([n]), np.zeros((1, 1))) for n in range(n_features)]
+    for left, right in linkage[:, :2].astype(np.intp):
+        subtree = _exchangeable(clusters[left], clusters[right], Z)
+        subtree.prune(max_ends, None, None)
+        clusters.append(subtree)
+        clusters[left] = clusters[right] = None  # only the root keeps the tree alive
+    root = clusters[-1]
+    i, j = _near_argmax(root.score)
+    return np.asarray(root.order(root.first[i], root.last[j], Z), dtype=np.intp)
 
 
 def _mirrors(grid, levels_below):

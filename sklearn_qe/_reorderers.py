@@ -20,6 +20,7 @@ from ._entanglement import surrogate_entanglement
 from ._igtd import igtd_order
 from ._leaf_ordering import orient_order
 from ._partitions import canonical_tree
+from ._seriation import seriation_order
 
 __all__ = ["EntanglementReorderer", "IGTDReorderer"]
 
@@ -130,45 +131,56 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
 
 
 class EntanglementReorderer(_BaseReorderer):
-    """Reorder features to lower their entanglement (the NeurIPS 2023 paper's method).
+    """Reorder features so that a locally connected network can fit them.
 
-    Builds the graph of absolute Pearson correlations between features, cuts it by a
-    minimum balanced cut (METIS, via pymetis) into the children of the root of the canonical
-    tree (two halves in 1-D, four quadrants in 2-D), and recurses into each part. Strongly
-    correlated features end up in the same block at every level of the canonical tree,
-    which lowers the surrogate entanglement (SE) and, with it, the quantum entanglement that
-    decides whether a locally connected network can fit the data.
+    Both methods work on the graph of absolute Pearson correlations between features.
 
-    The cuts say which features share a block, not in which order sibling blocks sit, yet
-    convolution kernels, state-space kernels and attention windows straddle block
-    boundaries. ``leaf_ordering="optimal"`` therefore exchanges (and in 2-D mirrors) sibling
-    blocks of the same shape so that neighbouring features correlate as much as possible.
-    Only blocks of the same shape are exchanged, so every canonical block keeps its set of
-    features and the entanglement of every canonical partition is the same as with
-    ``leaf_ordering=None``.
+    ``method="seriation"`` (the default) orders the features along a path on which
+    neighbouring features correlate as much as it can find: the optimal leaf ordering of the
+    graph's single-linkage tree (its maximum spanning tree), improved by 2-opt moves, a
+    travelling-salesman path on ``1 - |rho|``. Every block of the canonical tree is then a
+    stretch of that path, so correlated features share blocks at every level, and in
+    addition every pair of neighbours correlates, which convolution kernels, state-space
+    kernels and attention windows (all of which straddle block boundaries) need. For an
+    ``(H, W)`` image the path is laid along a Hilbert-like curve of the quad-tree, then
+    sibling blocks are oriented across their seams.
+
+    ``method="cuts"`` is the NeurIPS 2023 paper's method: a minimum balanced cut (METIS, via
+    pymetis) of the graph into the children of the root of the canonical tree (two halves in
+    1-D, four quadrants in 2-D), recursively. ``leaf_ordering="optimal"`` then exchanges (and
+    in 2-D mirrors) sibling blocks of the same shape so that neighbouring features correlate;
+    every canonical block keeps its set of features, so every canonical QE is the same as
+    with ``leaf_ordering=None``, the paper's order.
+
+    On real time series seriation restores the natural order's neighbour correlation and its
+    accuracy where the cuts fall short (``benchmarks/paper_table.py``, README).
 
     Parameters
     ----------
     shape : tuple of (int, int) or None, default=None
         ``None`` for 1-D features (halves); ``(H, W)`` to lay the features out as a
         row-major image, four balanced parts per node placed as the four quadrants.
+    method : {"seriation", "cuts"}, default="seriation"
+        How the order is found (see above).
     n_neighbors : int or None, default=None
         ``None`` uses the dense correlation graph (memory ``O(n_features**2)``). An int
         keeps only each feature's strongest correlations, computed in chunks with memory
-        ``O(n_features * n_neighbors)``: needed beyond a few thousand features.
+        ``O(n_features * n_neighbors)``: needed beyond a few thousand features. With
+        seriation, the only joins the path considers.
     n_cuts : int, default=1
-        Cuts METIS tries per node, keeping the best (slower, sometimes better).
+        With ``method="cuts"``: cuts METIS tries per node, keeping the best.
     leaf_ordering : {"optimal"} or None, default="optimal"
-        ``"optimal"`` orients the cut tree to maximise the summed |Pearson correlation| of
-        neighbouring features: in 1-D exactly (optimal leaf ordering of the binary tree
+        With ``method="cuts"``: ``"optimal"`` orients the cut tree to maximise the summed
+        |Pearson correlation| of neighbouring features: in 1-D exactly (optimal leaf ordering of the binary tree
         among the allowed exchanges, Bar-Joseph et al. 2001) up to 1024 features and
         approximately beyond; in 2-D greedily, each node placing its four quadrants and
         their mirror images best across the seams they share. ``None`` keeps the order the
         cuts produce, as in the paper.
     random_state : int, RandomState instance or None, default=None
-        Seeds METIS.
+        Seeds METIS (``method="cuts"``); seriation is deterministic.
     verbose : int, default=0
-        Show a progress bar over the placed features.
+        Show a progress bar: over the steps of seriation, over the placed features of the
+        cuts.
 
     Attributes
     ----------
@@ -204,6 +216,7 @@ class EntanglementReorderer(_BaseReorderer):
 
     _parameter_constraints: dict = {
         "shape": [tuple, None],
+        "method": [StrOptions({"seriation", "cuts"})],
         "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
         "n_cuts": [Interval(Integral, 1, None, closed="left")],
         "leaf_ordering": [StrOptions({"optimal"}), None],
@@ -218,6 +231,7 @@ class EntanglementReorderer(_BaseReorderer):
     def __init__(
         self,
         shape=None,
+        method="seriation",
         n_neighbors=None,
         n_cuts=1,
         leaf_ordering="optimal",
@@ -225,6 +239,7 @@ class EntanglementReorderer(_BaseReorderer):
         verbose=0,
     ):
         self.shape = shape
+        self.method = method
         self.n_neighbors = n_neighbors
         self.n_cuts = n_cuts
         self.leaf_ordering = leaf_ordering
@@ -241,8 +256,11 @@ class EntanglementReorderer(_BaseReorderer):
                 f"each feature's strongest correlations."
             )
         graph = abs_correlation_graph(X, n_neighbors=self.n_neighbors)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         shape = None if self.shape is None else tuple(self.shape)
+        if self.method == "seriation":
+            with self._progress_bar(3 if shape is None else 4, "step") as bar:
+                return seriation_order(X, graph, shape, progress=bar.update)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with self._progress_bar(n_features, "feature") as bar:
             order = cut_tree_order(graph, shape, seed=seed, n_cuts=self.n_cuts, progress=bar.update)
         if self.leaf_ordering is None:

@@ -24,7 +24,11 @@ from sklearn_qe._leaf_ordering import adjacent_similarity
 
 
 @parametrize_with_checks(
-    [EntanglementReorderer(random_state=0), IGTDReorderer(max_steps=30)]
+    [
+        EntanglementReorderer(),
+        EntanglementReorderer(method="cuts", random_state=0),
+        IGTDReorderer(max_steps=30),
+    ]
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
@@ -50,8 +54,10 @@ def permuted_digits():
 
 
 REORDERERS = [
-    lambda **kw: EntanglementReorderer(random_state=0, **kw),
-    lambda **kw: EntanglementReorderer(random_state=0, n_neighbors=8, **kw),
+    lambda **kw: EntanglementReorderer(**kw),
+    lambda **kw: EntanglementReorderer(n_neighbors=8, **kw),
+    lambda **kw: EntanglementReorderer(method="cuts", random_state=0, **kw),
+    lambda **kw: EntanglementReorderer(method="cuts", random_state=0, n_neighbors=8, **kw),
     lambda **kw: IGTDReorderer(max_steps=300, **kw),
 ]
 
@@ -70,8 +76,8 @@ def test_permutation_invariants(make, shape, permuted_smooth):
 
 
 def test_same_random_state_same_order(permuted_smooth):
-    a = EntanglementReorderer(random_state=3).fit(permuted_smooth).permutation_
-    b = EntanglementReorderer(random_state=3).fit(permuted_smooth).permutation_
+    a = EntanglementReorderer(method="cuts", random_state=3).fit(permuted_smooth).permutation_
+    b = EntanglementReorderer(method="cuts", random_state=3).fit(permuted_smooth).permutation_
     np.testing.assert_array_equal(a, b)
     c = IGTDReorderer(max_steps=100).fit(permuted_smooth).permutation_
     d = IGTDReorderer(max_steps=100).fit(permuted_smooth).permutation_
@@ -239,6 +245,8 @@ def test_verbose_shows_progress(permuted_smooth, capsys):
     IGTDReorderer(max_steps=20).fit(permuted_smooth)
     assert capsys.readouterr().err == ""
     EntanglementReorderer(random_state=0, verbose=1).fit(permuted_smooth)
+    assert "3/3" in capsys.readouterr().err  # seriation: three steps
+    EntanglementReorderer(method="cuts", random_state=0, verbose=1).fit(permuted_smooth)
     IGTDReorderer(max_steps=20, verbose=1).fit(permuted_smooth)
     err = capsys.readouterr().err
     assert "EntanglementReorderer" in err and "64/64" in err
@@ -283,8 +291,9 @@ def test_leaf_ordering_keeps_entanglement_and_raises_neighbour_similarity(
     X = permuted_smooth
     if data == "noise":
         X = np.random.default_rng(7).standard_normal(X.shape)
-    paper = EntanglementReorderer(shape=shape, leaf_ordering=None, random_state=0).fit(X)
-    oriented = EntanglementReorderer(shape=shape, random_state=0).fit(X)
+    cuts = dict(shape=shape, method="cuts", random_state=0)
+    paper = EntanglementReorderer(**cuts, leaf_ordering=None).fit(X)
+    oriented = EntanglementReorderer(**cuts).fit(X)
     tree = canonical_tree(X.shape[1], shape=shape)
     for level in tree.blocks:
         assert sorted(tuple(sorted(paper.permutation_[b])) for b in level) == sorted(
