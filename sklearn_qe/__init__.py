@@ -14,6 +14,7 @@ from ._entanglement import (
     entanglement_entropy,
     entanglement_profile,
     label_weights,
+    shifted_entanglement_profile,
     surrogate_entanglement,
 )
 from ._meter import EntanglementMeter, entanglement_scorer, make_entanglement_scorer
@@ -38,5 +39,6 @@ __all__ = [
     "label_weights",
     "make_entanglement_scorer",
     "max_canonical_level",
+    "shifted_entanglement_profile",
     "surrogate_entanglement",
 ]

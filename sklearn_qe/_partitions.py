@@ -82,6 +82,49 @@ class CanonicalTree:
         """Indices at ``level + 1`` of the children of block ``index`` at ``level``."""
         return range(index * self.arity, (index + 1) * self.arity)
 
+    def grid_positions(self, level):
+        """(row, column) of each block of ``level`` in the ``2**level``-wide grid of blocks.
+
+        In 1-D the row is always 0 and the column is the block's index.
+        """
+        if self.arity == 2:
+            return [(0, j) for j in range(len(self.blocks[level]))]
+        positions = [(0, 0)]
+        for _ in range(level):
+            positions = [(2 * r + q // 2, 2 * c + q % 2) for r, c in positions for q in range(4)]
+        return positions
+
+    def shifted_partitions(self, level):
+        """Blocks of ``level``'s size shifted by half a block: each a window of children.
+
+        A canonical block at ``level`` is a window of 2 (1-D) or 2 x 2 (2-D) adjacent blocks
+        of ``level + 1`` that starts at an even position. The shifted blocks are the windows
+        of the same size that start at an odd position along some axis: they straddle the
+        seams between canonical blocks, so they see how sibling blocks are placed and
+        oriented, which the canonical partitions by construction do not.
+
+        Returns
+        -------
+        windows : list of tuple of int
+            For each shifted block, the indices at ``level + 1`` of the blocks it joins,
+            ordered by the window's position (row-major).
+        """
+        if not 1 <= level < self.n_levels:
+            return []
+        positions = self.grid_positions(level + 1)
+        index_at = {position: index for index, position in enumerate(positions)}
+        rows = 1 + max(r for r, _ in positions)
+        cols = 1 + max(c for _, c in positions)
+        height = 1 if self.arity == 2 else 2
+        windows = []
+        for r in range(rows - height + 1):
+            for c in range(cols - 1):
+                if r % 2 == 0 and c % 2 == 0:  # a canonical block
+                    continue
+                cells = [(r + dr, c + dc) for dr in range(height) for dc in range(2)]
+                windows.append(tuple(index_at[cell] for cell in cells))
+        return windows
+
 
 def canonical_tree(n_features, shape=None, max_level=None):
     """Build the canonical partition tree over ``n_features`` features.

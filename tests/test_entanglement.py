@@ -9,6 +9,7 @@ from sklearn_qe import (
     entanglement_entropy,
     entanglement_profile,
     label_weights,
+    shifted_entanglement_profile,
     surrogate_entanglement,
 )
 from sklearn_qe._testing import explicit_tensor_entanglement, naive_entanglement
@@ -40,6 +41,44 @@ def test_1d_profile_equals_explicit_tensor(theta, labels, n_features, n_samples)
     expected = _explicit_profile(X, weights, tree, levels, theta)
     for level in levels:
         np.testing.assert_allclose(got[level], expected[level], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [None, (4, 4), (4, 3)])
+@pytest.mark.parametrize("labels", [None, 3])
+def test_shifted_profile_equals_explicit_tensor(shape, labels):
+    """Each shifted block is the window of children it says, and its QE is exact."""
+    n_features = 11 if shape is None else shape[0] * shape[1]
+    rng = np.random.default_rng(n_features)
+    X = rng.uniform(-2, 2, size=(30, n_features))
+    y = None if labels is None else rng.integers(0, labels, 30)
+    _, weights = label_weights(y, 30)
+    tree = canonical_tree(n_features, shape=shape)
+    levels = range(1, tree.n_levels + 1)
+    got = shifted_entanglement_profile(X, weights, tree, levels, theta=1.0)
+    for level in levels:
+        blocks = [
+            np.concatenate([tree.blocks[level + 1][i] for i in window])
+            for window in tree.shifted_partitions(level)
+        ]
+        expected = np.array(
+            [[explicit_tensor_entanglement(X, w, block, 1.0) for w in weights] for block in blocks]
+        ).reshape(-1, len(weights))
+        np.testing.assert_allclose(got[level], expected, rtol=0, atol=1e-10)
+    assert len(got[tree.n_levels]) == 0  # nothing deeper to shift by
+
+
+def test_shifted_blocks_straddle_the_seams():
+    tree = canonical_tree(16)
+    shifted = [
+        np.concatenate([tree.blocks[3][i] for i in w]).tolist() for w in tree.shifted_partitions(2)
+    ]
+    assert shifted == [[2, 3, 4, 5], [6, 7, 8, 9], [10, 11, 12, 13]]
+    grid = canonical_tree(16, shape=(4, 4))
+    shifted = sorted(
+        sorted(np.concatenate([grid.blocks[2][i] for i in w]).tolist())
+        for w in grid.shifted_partitions(1)
+    )
+    assert shifted == [[1, 2, 5, 6], [4, 5, 8, 9], [5, 6, 9, 10], [6, 7, 10, 11], [9, 10, 13, 14]]
 
 
 @pytest.mark.parametrize("theta", [0.085, 1.0, 3.0])

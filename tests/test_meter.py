@@ -55,7 +55,39 @@ def test_attributes_match_the_core(digits):
         )
     max_qe = max(e.max() for e in per_partition)
     assert meter.required_width_ == int(np.ceil(np.exp(max_qe) - 1e-9))
-    assert meter.score(X, y) == pytest.approx(-meter.entanglement_.mean())
+    # The score: level by level the mean over canonical and shifted blocks, then over levels.
+    combined = []
+    for i, level in enumerate(meter.levels_):
+        windows = tree.shifted_partitions(level) if level < tree.n_levels else []
+        shifted = np.array(
+            [
+                entanglement_entropy(
+                    X, y, np.concatenate([canonical_tree(12).blocks[level + 1][j] for j in w]),
+                    theta=0.3,
+                )
+                for w in windows
+            ]
+        )
+        np.testing.assert_allclose(meter.partition_shifted_entanglement_[i], shifted)
+        combined.append(np.concatenate([per_partition[i].mean(axis=1), shifted]).mean())
+    assert np.isnan(meter.shifted_entanglement_[-1])  # single features: nothing to shift by
+    assert meter.score(X, y) == pytest.approx(-np.mean(combined))
+    assert meter.score_ == pytest.approx(meter.score(X, y))
+    canonical_only = EntanglementMeter(theta=0.3, shifted=False).fit(X, y)
+    assert not hasattr(canonical_only, "shifted_entanglement_")
+    np.testing.assert_allclose(canonical_only.entanglement_, meter.entanglement_)
+    assert canonical_only.score(X, y) == pytest.approx(-meter.entanglement_.mean())
+
+
+def test_shifted_partitions_see_exchanged_blocks():
+    """Exchanging or mirroring sibling blocks keeps every canonical QE; the score sees it."""
+    rng = np.random.default_rng(0)
+    X = StandardScaler().fit_transform(np.cumsum(rng.standard_normal((300, 32)), axis=1))
+    natural = EntanglementMeter(theta=0.3).fit(X)
+    for order in (np.r_[8:16, 0:8, 24:32, 16:24], np.r_[0:8, 15:7:-1, 16:24, 31:23:-1]):
+        moved = EntanglementMeter(theta=0.3).fit(X[:, order])
+        np.testing.assert_allclose(moved.entanglement_, natural.entanglement_, atol=1e-10)
+        assert moved.score_ < natural.score_ - 0.01
 
 
 @pytest.mark.parametrize(
@@ -66,6 +98,11 @@ def test_levels(levels, expected):
     meter = EntanglementMeter(levels=levels).fit(X)
     np.testing.assert_array_equal(meter.levels_, expected)
     assert len(meter.partition_entanglement_) == len(expected)
+    assert len(meter.partition_shifted_entanglement_) == len(expected)
+    # Level l of 16 features has 2**l - 1 seams; level 4 blocks are single features.
+    assert [len(qe) for qe in meter.partition_shifted_entanglement_] == [
+        2**level - 1 if level < 4 else 0 for level in expected
+    ]
 
 
 def test_product_data_needs_width_one():
@@ -123,7 +160,8 @@ def test_verbose_shows_progress_over_partitions(digits, capsys):
     assert capsys.readouterr().err == ""
     EntanglementMeter(shape=(8, 8), levels=2, verbose=1).fit(X, y)
     err = capsys.readouterr().err
-    assert "EntanglementMeter" in err and "20/20" in err  # 4 + 16 partitions
+    # 4 + 16 canonical partitions, 5 + 33 shifted ones (windows of 2 x 2 finer blocks).
+    assert "EntanglementMeter" in err and "58/58" in err
 
 
 def test_natural_pixel_order_is_less_entangled(digits):
