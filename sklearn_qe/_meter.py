@@ -123,7 +123,7 @@ class EntanglementMeter(BaseEstimator):
     array([1, 2, 3])
     >>> meter.entanglement_.shape, meter.class_entanglement_.shape
     ((3,), (10, 3))
-    >>> bool(np.isclose(meter.score(X, y), -meter.entanglement_.mean()))
+    >>> bool(np.isclose(meter.score(X, y), meter.score_))  # the score of the training data
     True
     """
 
