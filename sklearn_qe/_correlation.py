@@ -6,6 +6,8 @@ Pure numpy/scipy. Constant features correlate 0 with everything.
 import numpy as np
 from scipy import sparse
 
+from ._checks import check_data, check_int
+
 __all__ = ["abs_correlation", "abs_correlation_graph"]
 
 
@@ -57,7 +59,7 @@ def abs_correlation(X):
            [0.982, 0.   , 0.   ],
            [0.   , 0.   , 0.   ]])
     """
-    Z = standardized_columns(X)
+    Z = standardized_columns(check_data(X))
     rho = np.clip(np.abs(Z.T @ Z), 0.0, 1.0)
     np.fill_diagonal(rho, 0.0)
     return rho
@@ -82,9 +84,11 @@ def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
     graph : scipy.sparse.csr_array of shape (n_features, n_features)
         Symmetric, zero diagonal, weights in (0, 1].
     """
+    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     if n_neighbors is None:
         return sparse.csr_array(abs_correlation(X))
-    Z = standardized_columns(X)
+    n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
+    Z = standardized_columns(check_data(X))
     n_features = Z.shape[1]
     k = min(n_neighbors, n_features - 1)
     heads, tails, weights = [], [], []

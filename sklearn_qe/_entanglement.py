@@ -17,6 +17,7 @@ from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from scipy.special import entr
 from threadpoolctl import threadpool_limits
 
+from ._checks import check_data, check_int, check_positive, check_target
 from ._correlation import abs_correlation_rows, standardized_columns
 
 __all__ = [
@@ -36,6 +37,10 @@ _CHUNK_FEATURES = 4
 # above the smallest normal float; sums that cancel to (near) zero are clamped in _log_gram.
 _CHUNKS_PER_LOG = 4
 _TINY = np.finfo(np.float64).tiny
+_EPS = np.finfo(np.float64).eps
+# A tensor whose squared norm is within this factor of the rounding error of its terms' sums
+# (about n_samples * eps of their scale) is refused: QE would be computed from noise.
+_CANCELLATION_MARGIN = 1e4
 
 
 def _embedding(X, theta):
@@ -106,17 +111,26 @@ def _psd_factor(gram):
         return np.sqrt(eigenvalues[keep])[:, None] * eigenvectors[:, keep].T
 
 
-def _spectrum_entropy(matrix):
-    """Von Neumann entropy of the normalized spectrum of a symmetric PSD matrix."""
-    eigenvalues = np.linalg.eigvalsh(matrix)
-    top = eigenvalues[-1]
-    if not top > 0:
+def _spectrum_entropy(matrix, terms_scale, n_samples):
+    """Von Neumann entropy of the normalized spectrum of a symmetric PSD matrix.
+
+    ``matrix`` is ``M**2 A A^T`` for the data tensor A, whose terms ``w_m phi(x_m)`` have norm
+    ``|w_m|``, so its trace is at most ``terms_scale = (sum |w_m|)**2``. Its entries are sums
+    of M such terms, computed with an error of about ``M * eps * terms_scale``: when the trace
+    comes near that, the tensor has (nearly) cancelled out and its spectrum is rounding noise.
+    """
+    floor = _CANCELLATION_MARGIN * n_samples * _EPS * terms_scale
+    trace = np.trace(matrix)
+    if not trace > floor:
+        relative_norm = np.sqrt(max(trace, 0.0) / terms_scale) if terms_scale > 0 else 0.0
         raise ValueError(
-            "The data tensor is zero (the labels cancel out), so its entanglement is "
-            "undefined."
+            f"The data tensor cancels out: its norm is {relative_norm:.1e} of the sum of its "
+            f"terms' norms (e.g. identical samples with opposite labels), too small for "
+            f"float64 to resolve its entanglement."
         )
+    eigenvalues = np.linalg.eigvalsh(matrix)
     # Eigenvalues at rounding-noise level are zeros of the exact spectrum.
-    eigenvalues = eigenvalues[eigenvalues > top * matrix.shape[0] * np.finfo(np.float64).eps]
+    eigenvalues = eigenvalues[eigenvalues > eigenvalues[-1] * matrix.shape[0] * _EPS]
     return float(entr(eigenvalues / eigenvalues.sum()).sum())
 
 
@@ -138,7 +152,8 @@ def _partition_entropies(cos, sin, weights, sides):
     entropies = []
     for w in weights:
         scaled = factor * w
-        entropies.append(_spectrum_entropy(scaled @ middle @ scaled.T))
+        matrix = scaled @ middle @ scaled.T
+        entropies.append(_spectrum_entropy(matrix, np.abs(w).sum() ** 2, n_samples))
     return np.array(entropies)
 
 
@@ -170,7 +185,8 @@ def label_weights(y, n_samples):
     """
     if y is None:
         return None, np.ones((1, n_samples))
-    classes, codes = np.unique(np.asarray(y), return_inverse=True)
+    y, _ = check_target(y, n_samples)
+    classes, codes = np.unique(y, return_inverse=True)
     codes = codes.ravel()
     if len(classes) == 1:
         return classes, np.ones((1, n_samples))
@@ -179,21 +195,39 @@ def label_weights(y, n_samples):
     return classes, np.where(codes[None, :] == np.arange(len(classes))[:, None], 1.0, -1.0)
 
 
-def _check_X(X):
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X must be numeric, got an array of dtype {X.dtype}.")
-    X = X.astype(np.float64)
-    if X.ndim != 2 or X.shape[0] == 0:
-        raise ValueError(f"X must be a non-empty 2-D array, got shape {X.shape}.")
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or infinity.")
-    return X
+def _tensor_weights(y, n_samples):
+    """Classes (or None) and coefficients of the tensors for any target ``y``.
+
+    ``None`` gives one tensor of ones, a continuous target one tensor weighted by its values,
+    class labels what :func:`label_weights` gives. The meter reads y the same way.
+    """
+    if y is None:
+        return None, np.ones((1, n_samples))
+    y, continuous = check_target(y, n_samples)
+    if continuous:
+        return None, y.astype(np.float64)[None]
+    return label_weights(y, n_samples)
 
 
-def _check_theta(theta):
-    if not theta > 0:
-        raise ValueError(f"theta must be positive, got {theta}.")
+def _check_levels(levels, tree):
+    levels = [check_int(level, "each level", minimum=1) for level in np.ravel(levels)]
+    if not levels or max(levels) > tree.n_levels:
+        raise ValueError(
+            f"levels must be a non-empty list of levels 1 to {tree.n_levels} of the tree, "
+            f"got {levels}."
+        )
+    return sorted(set(levels))
+
+
+def _check_weights(weights, n_samples):
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim != 2 or weights.shape[1] != n_samples:
+        raise ValueError(
+            f"weights must have shape (n_tensors, {n_samples}), got {weights.shape}."
+        )
+    if not np.isfinite(weights).all():
+        raise ValueError("weights contain NaN or infinity.")
+    return weights
 
 
 def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
@@ -210,7 +244,9 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
     X : array-like of shape (n_samples, n_features)
         Data, measured as given (scale it beforehand, e.g. with ``MinMaxScaler``).
     y : array-like of shape (n_samples,) or None, default=None
-        Class labels, see :func:`label_weights`.
+        Class labels (see :func:`label_weights`), a continuous target (a float target with
+        non-integer values: its values weight the samples) or ``None``, as in
+        :class:`EntanglementMeter`.
     block : array-like of int
         Feature indices of K: non-empty, and not all features.
     theta : float, default=0.085
@@ -235,17 +271,23 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
     >>> float(entanglement_entropy(np.ones((4, 6)), block=[0, 1, 2]))
     0.0
     """
-    X = _check_X(X)
-    _check_theta(theta)
+    X = check_data(X, min_features=2)
+    theta = check_positive(theta, "theta")
     n_samples, n_features = X.shape
-    block = np.unique(np.asarray(block, dtype=np.intp))
+    block = np.asarray(block)
+    if block.dtype.kind not in "iu":
+        raise TypeError(
+            f"block must be integer feature indices, got an array of dtype {block.dtype}"
+            + (" (for a boolean mask pass np.flatnonzero(mask))." if block.dtype == bool else ".")
+        )
+    block = np.unique(block.astype(np.intp))
     if block.size == 0 or block.size == n_features or block[0] < 0 or block[-1] >= n_features:
         raise ValueError(
             f"block must be a non-empty proper subset of the {n_features} feature indices."
         )
     complement = np.setdiff1d(np.arange(n_features), block)
     cos, sin = _embedding(X, theta)
-    _, weights = label_weights(y, n_samples)
+    _, weights = _tensor_weights(y, n_samples)
     sides = [(f, *_log_gram(cos, sin, f)) for f in (block, complement)]
     qe = _partition_entropies(cos, sin, weights, sides)
     return float(qe.mean()) if average else qe
@@ -282,7 +324,10 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     profile : dict
         Maps each level to an ndarray of shape (n_partitions, n_tensors).
     """
-    levels = sorted(set(levels))
+    X = check_data(X, min_features=2)
+    weights = _check_weights(weights, X.shape[0])
+    levels = _check_levels(levels, tree)
+    theta = check_positive(theta, "theta")
     top, leaf = levels[0], levels[-1]
     cos, sin = _embedding(X, theta)
     all_features = tree.blocks[0][0]
@@ -347,7 +392,10 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
         Maps each level to an ndarray of shape (n_shifted_blocks, n_tensors), with no rows
         for a level without shifted blocks.
     """
-    levels = sorted(set(levels))
+    X = check_data(X, min_features=2)
+    weights = _check_weights(weights, X.shape[0])
+    levels = _check_levels(levels, tree)
+    theta = check_positive(theta, "theta")
     cos, sin = _embedding(X, theta)
     all_features = tree.blocks[0][0]
     log_full, negative_full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
@@ -439,6 +487,9 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     profile : dict
         Maps each level to an ndarray of shape (n_partitions,).
     """
+    X = check_data(X, min_features=2)
+    levels = _check_levels(levels, tree)
+    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     Z = standardized_columns(X)
     n_features = Z.shape[1]
     deepest = max(levels)

@@ -3,10 +3,10 @@
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import Interval, RealNotInt
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -16,11 +16,12 @@ from sklearn.utils.validation import (
 from tqdm.auto import tqdm
 
 from ._entanglement import (
+    _tensor_weights,
     entanglement_profile,
-    label_weights,
     shifted_entanglement_profile,
     surrogate_entanglement,
 )
+from ._fit_state import all_or_nothing
 from ._partitions import canonical_tree, max_canonical_level
 
 __all__ = ["EntanglementMeter", "entanglement_scorer", "make_entanglement_scorer"]
@@ -60,7 +61,10 @@ class EntanglementMeter(BaseEstimator):
     max_samples : int, float or None, default=None
         QE costs ``O(M**2 N + M**3)`` per partition for M samples. If set, QE is measured on a
         random subsample of this many samples (a fraction if float); SE always uses all
-        samples.
+        samples. A measurement whose M x M matrices would take more than 4 GiB (about 6,000
+        samples with ``n_jobs=None``) is refused with a ``ValueError`` that suggests a
+        ``max_samples``, rather than subsampled silently: the numbers would then depend on
+        a sample the user did not ask for.
     random_state : int, RandomState instance or None, default=None
         Seeds the subsample drawn when ``max_samples`` is set.
     n_jobs : int or None, default=None
@@ -142,6 +146,9 @@ class EntanglementMeter(BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    # Memory the QE measurement may take (the budget that max_samples keeps to).
+    _memory_budget = 4 * 2**30
+
     def __init__(
         self,
         theta=0.085,
@@ -163,6 +170,7 @@ class EntanglementMeter(BaseEstimator):
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @all_or_nothing
     def fit(self, X, y=None):
         """Measure the entanglement of X (and labels y) per level of the canonical tree.
 
@@ -254,7 +262,10 @@ class EntanglementMeter(BaseEstimator):
         elif isinstance(self.levels, Integral):
             levels = list(range(1, self.levels + 1))
         else:
-            levels = sorted({int(level) for level in np.asarray(self.levels).ravel()})
+            values = np.asarray(self.levels).ravel()
+            if values.dtype.kind not in "iu":  # 1.5 must not quietly become level 1
+                raise TypeError(f"levels must be integers, got {self.levels!r}.")
+            levels = sorted(set(values.tolist()))
             if not levels or levels[0] < 1:
                 raise ValueError(f"levels must be positive integers, got {self.levels!r}.")
         tree = canonical_tree(n_features, shape=shape, max_level=levels[-1])  # checks levels
@@ -266,13 +277,27 @@ class EntanglementMeter(BaseEstimator):
     @staticmethod
     def _weights(X, y):
         if y is None:
-            return label_weights(None, X.shape[0])
+            return _tensor_weights(None, X.shape[0])
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         assert_all_finite(y, input_name="y")
-        if type_of_target(y, input_name="y") == "continuous":
-            return None, np.asarray(y, dtype=np.float64)[None]
-        return label_weights(y, X.shape[0])
+        # The same reading of y as entanglement_entropy's (continuous: values weigh samples).
+        return _tensor_weights(y, X.shape[0])
+
+    def _check_memory(self, n_samples):
+        """Refuse, before allocating, a measurement whose M x M arrays exceed the budget."""
+        n_workers = effective_n_jobs(self.n_jobs)
+        # About 12 float64 M x M arrays live at once with one worker (measured), and 6 more
+        # for each further worker's partition in flight.
+        needed = 8 * n_samples**2 * (6 + 6 * n_workers)
+        if needed > self._memory_budget:
+            fitting = int(np.sqrt(self._memory_budget / (8 * (6 + 6 * n_workers))))
+            raise ValueError(
+                f"Measuring QE on {n_samples} samples needs about {needed / 2**30:.1f} GiB "
+                f"(M x M matrices), more than the meter's budget of "
+                f"{self._memory_budget / 2**30:.0f} GiB: set max_samples (e.g. "
+                f"max_samples={min(fitting, 1000)}) to measure a random subsample."
+            )
 
     def _partition_qe(self, X, weights, tree, levels):
         n_samples = X.shape[0]
@@ -286,6 +311,7 @@ class EntanglementMeter(BaseEstimator):
                 rng = check_random_state(self.random_state)
                 rows = np.sort(rng.choice(n_samples, size=size, replace=False))
                 X, weights = X[rows], weights[:, rows]
+        self._check_memory(X.shape[0])
         n_partitions = sum(len(tree.partition_indices(level)) for level in levels)
         if self.shifted:
             n_partitions += sum(len(tree.shifted_partitions(level)) for level in levels)

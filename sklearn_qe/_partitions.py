@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import check_int
+
 __all__ = ["CanonicalTree", "canonical_tree", "max_canonical_level"]
 
 
@@ -158,12 +160,17 @@ def canonical_tree(n_features, shape=None, max_level=None):
     >>> [b.tolist() for b in canonical_tree(16, shape=(4, 4)).blocks[1]]
     [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]
     """
+    n_features = check_int(n_features, "n_features")
     if n_features < 2:
         raise ValueError(
             f"The canonical partitions need at least 2 features, got {n_features}."
         )
+    if max_level is not None:
+        max_level = check_int(max_level, "max_level")
     if shape is not None:
-        height, width = shape
+        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+            raise ValueError(f"shape must be a pair (H, W) of ints, got {shape!r}.")
+        height, width = (check_int(side, "each side of shape") for side in shape)
         if height * width != n_features:
             raise ValueError(
                 f"shape={tuple(shape)} describes {height * width} features, but the data "

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from ._correlation import abs_correlation_graph
 from ._cut_tree import cut_tree_order
 from ._entanglement import surrogate_entanglement
+from ._fit_state import all_or_nothing
 from ._igtd import igtd_order
 from ._leaf_ordering import orient_order
 from ._partitions import canonical_tree
@@ -32,6 +33,7 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @all_or_nothing
     def fit(self, X, y=None):
         """Learn the feature order from X.
 

@@ -4,7 +4,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from scipy import sparse
+
 from sklearn_qe import (
+    EntanglementMeter,
+    abs_correlation,
+    abs_correlation_graph,
     canonical_tree,
     entanglement_entropy,
     entanglement_profile,
@@ -214,26 +219,86 @@ def test_label_weights():
 
 
 @pytest.mark.parametrize(
-    "X, block, theta, error, message",
+    "X, y, block, theta, error, message",
     [
-        ([[1.0, np.nan], [2.0, 3.0]], [0], 1.0, ValueError, "NaN or infinity"),
-        ([["a", "b"], ["c", "d"]], [0], 1.0, TypeError, "numeric"),
-        (np.zeros((0, 3)), [0], 1.0, ValueError, "non-empty 2-D"),
-        (np.zeros((3, 3)), [0, 1, 2], 1.0, ValueError, "proper subset"),
-        (np.zeros((3, 3)), [5], 1.0, ValueError, "proper subset"),
-        (np.zeros((3, 3)), [0], 0.0, ValueError, "theta must be positive"),
+        ([[1.0, np.nan], [2.0, 3.0]], None, [0], 1.0, ValueError, "NaN or infinity"),
+        ([["a", "b"], ["c", "d"]], None, [0], 1.0, TypeError, "numeric"),
+        (np.zeros((0, 3)), None, [0], 1.0, ValueError, r"shape \(0, 3\)"),
+        (np.zeros(3), None, [0], 1.0, ValueError, "2-D"),
+        (np.zeros((3, 3)), None, [0, 1, 2], 1.0, ValueError, "proper subset"),
+        (np.zeros((3, 3)), None, [5], 1.0, ValueError, "proper subset"),
+        (np.zeros((3, 3)), None, [0], 0.0, ValueError, "theta must be positive"),
+        (np.zeros((3, 3)), None, [0.0], 1.0, TypeError, "integer feature indices"),
+        (np.zeros((3, 3)), None, [True, False, False], 1.0, TypeError, "flatnonzero"),
+        (np.zeros((3, 3)), [0, 1], [0], 1.0, ValueError, "y has 2 values"),
+        (np.zeros((3, 3)), [0, np.nan, 1.5], [0], 1.0, ValueError, "y contains NaN"),
+        (sparse.csr_array(np.eye(3)), None, [0], 1.0, TypeError, "sparse"),
     ],
 )
-def test_entanglement_entropy_bad_input(X, block, theta, error, message):
+def test_entanglement_entropy_bad_input(X, y, block, theta, error, message):
     with pytest.raises(error, match=message):
-        entanglement_entropy(X, block=block, theta=theta)
+        entanglement_entropy(X, y, block=block, theta=theta)
+
+
+def test_public_functions_validate_their_arguments():
+    X = np.random.default_rng(0).standard_normal((10, 8))
+    tree = canonical_tree(8)
+    weights = np.ones((1, 10))
+    with pytest.raises(ValueError, match="NaN"):
+        abs_correlation(np.where(X > 1, np.nan, X))
+    with pytest.raises(ValueError, match="n_neighbors must be at least 1"):
+        abs_correlation_graph(X, n_neighbors=0)
+    with pytest.raises(TypeError, match="n_neighbors must be an int"):
+        abs_correlation_graph(X, n_neighbors=2.5)
+    with pytest.raises(ValueError, match="y has 3 values, but X has 5 samples"):
+        label_weights([0, 1, 0], 5)
+    with pytest.raises(ValueError, match=r"weights must have shape \(n_tensors, 10\)"):
+        entanglement_profile(X, np.ones((1, 9)), tree, [1], theta=1.0)
+    with pytest.raises(ValueError, match="NaN"):
+        entanglement_profile(np.where(X > 1, np.nan, X), weights, tree, [1], theta=1.0)
+    with pytest.raises(ValueError, match="levels 1 to 3"):
+        shifted_entanglement_profile(X, weights, tree, [4], theta=1.0)
+    with pytest.raises(TypeError, match="each level must be an int"):
+        surrogate_entanglement(X, tree, [1.5])
+    with pytest.raises(TypeError, match="n_features must be an int"):
+        canonical_tree(8.0)
+    with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
+        canonical_tree(8, shape=(2, 4, 1))
+
+
+def test_continuous_target_means_sample_weights_everywhere():
+    """entanglement_entropy reads y as the meter does: non-integer floats weigh the samples."""
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((40, 6)), rng.standard_normal(40)
+    tree = canonical_tree(6)
+    expected = entanglement_profile(X, y[None], tree, [1], theta=0.5)[1][0, 0]
+    assert entanglement_entropy(X, y, block=tree.blocks[1][0], theta=0.5) == pytest.approx(expected)
+    # Whole-number floats are class labels, as in scikit-learn's type_of_target.
+    labels = rng.integers(0, 2, 40).astype(float)
+    _, label_tensor = label_weights(labels, 40)
+    assert entanglement_entropy(X, labels, block=[0, 1, 2], theta=0.5) == pytest.approx(
+        entanglement_profile(X, label_tensor, tree, [1], theta=0.5)[1][0, 0]
+    )
 
 
 def test_zero_tensor_is_reported():
     # Two identical samples with opposite labels cancel: the data tensor is zero.
     X = np.ones((2, 4))
-    with pytest.raises(ValueError, match="tensor is zero"):
+    with pytest.raises(ValueError, match="tensor cancels out"):
         entanglement_entropy(X, [0, 1], block=[0, 1])
+
+
+def test_nearly_cancelling_tensor_is_reported_not_measured():
+    """Duplicated samples with opposite labels, one entry moved by 1e-9: the exact QE is ~0,
+    but float64 keeps no digit of the tensor; the meter and the function both refuse."""
+    X = np.random.default_rng(0).standard_normal((20, 6))
+    X = np.vstack([X, X])
+    X[0, 0] += 1e-9
+    y = np.repeat([0, 1], 20)
+    with pytest.raises(ValueError, match="cancels out"):
+        entanglement_entropy(X, y, block=[0, 1, 2])
+    with pytest.raises(ValueError, match="cancels out"):
+        EntanglementMeter().fit(X, y)
 
 
 small_data = st.integers(2, 7).flatmap(

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
@@ -234,3 +235,45 @@ def test_bad_targets_and_widths():
     meter = EntanglementMeter().fit(X)
     with pytest.raises(ValueError, match="X has 7 features, but EntanglementMeter is expecting 8"):
         meter.score(X[:, :7])
+
+
+def test_levels_and_shape_are_not_coerced():
+    X = np.random.default_rng(0).standard_normal((10, 8))
+    with pytest.raises(TypeError, match="levels must be integers"):
+        EntanglementMeter(levels=[1.5]).fit(X)
+    with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
+        EntanglementMeter(shape=(2, 4, 1)).fit(X)
+
+
+def test_memory_is_checked_before_anything_is_allocated(monkeypatch):
+    """20,000 samples without max_samples would need tens of GB: refused, naming max_samples."""
+    monkeypatch.setattr(EntanglementMeter, "_memory_budget", 2**20)  # 1 MiB
+    X = np.random.default_rng(0).standard_normal((200, 8))
+    with pytest.raises(ValueError, match="set max_samples"):
+        EntanglementMeter().fit(X)
+    assert EntanglementMeter(max_samples=50).fit(X).entanglement_.shape == (3,)
+
+
+def test_failed_or_interrupted_fit_leaves_the_meter_as_it_was(monkeypatch):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 8))
+    meter = EntanglementMeter().fit(X)
+    before = {key: value for key, value in vars(meter).items()}
+    with pytest.raises(ValueError, match="overflows"):
+        meter.set_params(theta=1e308).fit(np.full((30, 16), 1e10))
+    meter.set_params(theta=0.085)
+    assert vars(meter).keys() == before.keys() and meter.n_features_in_ == 8
+    np.testing.assert_array_equal(meter.entanglement_, before["entanglement_"])
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sklearn_qe._meter.surrogate_entanglement", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        meter.fit(rng.standard_normal((30, 16)))
+    assert meter.n_features_in_ == 8 and meter.score(X) == pytest.approx(meter.score_)
+    unfitted = EntanglementMeter()
+    with pytest.raises(KeyboardInterrupt):
+        unfitted.fit(X)
+    with pytest.raises(NotFittedError):
+        unfitted.score(X)

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -314,3 +315,39 @@ def test_leaf_ordering_keeps_entanglement_and_raises_neighbour_similarity(
         assert adjacent_similarity(Z, oriented.permutation_, shape) > 1.0 + adjacent_similarity(
             Z, paper.permutation_, shape
         )
+
+
+@pytest.mark.parametrize(
+    "make, too_many",
+    [
+        (lambda: EntanglementReorderer(method="cuts", random_state=0), 9_000),
+        (lambda: IGTDReorderer(max_steps=5), 10_001),
+    ],
+)
+def test_a_refused_refit_leaves_the_reorderer_as_it_was(make, too_many):
+    """Fitted on 8 features, refit on too many (refused): still the 8-feature reorderer."""
+    X = np.random.default_rng(0).standard_normal((20, 8))
+    reorderer = make().fit(X)
+    permutation = reorderer.permutation_.copy()
+    with pytest.raises(ValueError, match="GB"):
+        reorderer.fit(np.random.default_rng(1).standard_normal((3, too_many)))
+    assert reorderer.n_features_in_ == 8
+    np.testing.assert_array_equal(reorderer.transform(X), X[:, permutation])
+    with pytest.raises(ValueError, match="expecting 8 features"):
+        reorderer.transform(np.zeros((3, too_many)))
+
+
+def test_an_interrupted_fit_leaves_the_reorderer_as_it_was(monkeypatch, permuted_smooth):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    reorderer = EntanglementReorderer().fit(permuted_smooth[:, :16])
+    monkeypatch.setattr("sklearn_qe._reorderers.seriation_order", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        reorderer.fit(permuted_smooth)
+    assert reorderer.n_features_in_ == 16 and len(reorderer.permutation_) == 16
+    unfitted = EntanglementReorderer()
+    with pytest.raises(KeyboardInterrupt):
+        unfitted.fit(permuted_smooth)
+    with pytest.raises(NotFittedError):
+        unfitted.transform(permuted_smooth)
