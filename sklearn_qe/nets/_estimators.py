@@ -1,6 +1,8 @@
 """skorch estimators around the locally connected networks: plain 2-D arrays in, labels out."""
 
+import copy
 import inspect
+import math
 from contextlib import contextmanager
 
 import numpy as np
@@ -19,8 +21,18 @@ from sklearn.utils.validation import (
 from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import ValidSplit
+from skorch.history import History
 
-from ._modules import LocalAttentionNet, ResCNN1d, S4DNet
+from .._fit_state import all_or_nothing
+from ._modules import (
+    LocalAttentionNet,
+    ResCNN1d,
+    S4DNet,
+    _check_float,
+    _check_int,
+    _ParameterTypeError,
+    _ParameterValueError,
+)
 
 __all__ = [
     "LocalAttentionClassifier",
@@ -33,6 +45,21 @@ __all__ = [
 
 # S4 practice: the state-space parameters learn slower and without weight decay.
 _S4_PARAM_GROUPS = [("*ssm_*", {"lr": 1e-3, "weight_decay": 0.0})]
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# What continued training changes in place; it trains copies, so that a failed call can
+# put the originals back.
+_TRAINED_IN_PLACE = ("module_", "criterion_", "optimizer_", "history_")
+
+
+def _check_float32_range(array, name, what):
+    """Raise if finite float64 values would overflow to inf in the network's float32."""
+    if array.dtype == np.float64 and array.size and max(array.max(), -array.min()) > _FLOAT32_MAX:
+        raise ValueError(
+            f"{name} has values beyond the float32 range (|{name}| > {_FLOAT32_MAX:.1e}) that "
+            f"the network computes in; scale the {what}."
+        )
 
 
 class _TabularNetMixin:
@@ -76,6 +103,7 @@ class _TabularNetMixin:
         X = validate_data(
             self, X, dtype=[np.float32, np.float64], reset=reset, ensure_min_samples=2 if reset else 1
         )
+        _check_float32_range(X, "X", "features")
         # Writable: pandas hands out read-only views, which torch warns it cannot protect.
         return np.require(X, dtype=np.float32, requirements=["W"])
 
@@ -99,32 +127,81 @@ class _TabularNetMixin:
             torch.manual_seed(seed)
             yield
 
+    def _check_training_params(self):
+        """Check the training parameters, at fit time as in scikit-learn."""
+        _check_int("max_epochs", self.max_epochs)
+        if self.batch_size != -1:  # skorch's -1: all samples in one batch
+            _check_int(
+                "batch_size", self.batch_size, "a positive int or -1 (one batch of all samples)"
+            )
+        _check_int("patience", self.patience)
+        _check_float("lr", self.lr, "a positive float", lambda lr: 0 < lr < math.inf)
+
+    def _train(self, X, y, *, reinitialize, routing_method, fit_params):
+        """skorch's ``partial_fit``, except that a fitted network trains on copies and that
+        Ctrl-C propagates (skorch swallows it and keeps the half-trained network)."""
+        with self._seeded():
+            if reinitialize or not self.initialized_:
+                self.initialize()  # new module_, optimizer_, history_: the old ones stay intact
+            else:
+                # One deepcopy, so that the optimizer's copy holds the module copy's parameters.
+                copies = copy.deepcopy({name: getattr(self, name) for name in _TRAINED_IN_PLACE})
+                for name, value in copies.items():
+                    setattr(self, name, value)
+            self.notify("on_train_begin", X=X, y=y)
+            try:
+                self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
+            except KeyboardInterrupt:
+                if not self._stopped_early():  # Ctrl-C
+                    self.notify("on_train_end", X=X, y=y)  # callbacks still close up, as in skorch
+                    raise
+            self.notify("on_train_end", X=X, y=y)
+
+    def _stopped_early(self):
+        """Whether an EarlyStopping callback ended training: it does so by raising
+        KeyboardInterrupt, which only this tells apart from Ctrl-C."""
+        return any(
+            isinstance(callback, EarlyStopping) and callback.misses_ == callback.patience
+            for _, callback in self.callbacks_
+        )
+
+    @all_or_nothing
     def fit(self, X, y, **fit_params):
         """Train the network from scratch, with early stopping on a validation split.
+
+        A fit that raises leaves the estimator as it was before fit, a fitted one still
+        predicting with its previous network. Ctrl-C stops training, raises
+        KeyboardInterrupt and leaves the estimator as it was before fit (skorch alone
+        would keep the half-trained network).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Features, float32/float64 arrays or a pandas DataFrame.
+            Features, float32/float64 arrays or a pandas DataFrame, within the float32
+            range the network computes in.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels of any type (classifiers) or targets (regressors).
         **fit_params : dict
-            Passed to skorch's ``NeuralNet.partial_fit``.
+            Passed to the module's ``forward`` and to the ``train_split`` call, as in skorch.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
+        self._check_training_params()
         X, y = self._validate_Xy(X, y, reset=True)
-        with self._seeded():
-            if not self.warm_start or not self.initialized_:
-                self.initialize()
-            super().partial_fit(X, y, **fit_params)
+        self._train(
+            X, y, reinitialize=not self.warm_start, routing_method="fit", fit_params=fit_params
+        )
         return self
 
+    @all_or_nothing
     def partial_fit(self, X, y, classes=None, **fit_params):
         """Continue training for ``max_epochs`` epochs (from scratch on the first call).
+
+        As for ``fit``, a call that raises or that Ctrl-C stops leaves the estimator as it
+        was before the call.
 
         Parameters
         ----------
@@ -136,17 +213,17 @@ class _TabularNetMixin:
             All class labels, on the first call of a classifier whose first batch may not
             show every class.
         **fit_params : dict
-            Passed to skorch's ``NeuralNet.partial_fit``.
+            Passed to the module's ``forward`` and to the ``train_split`` call, as in skorch.
 
         Returns
         -------
         self : object
             Estimator trained further.
         """
+        self._check_training_params()
         first_call = not hasattr(self, "n_outputs_")
         X, y = self._validate_Xy(X, y, reset=first_call, classes=classes)
-        with self._seeded():
-            super().partial_fit(X, y, **fit_params)
+        self._train(X, y, reinitialize=False, routing_method="partial_fit", fit_params=fit_params)
         return self
 
     def _outputs(self, X):
@@ -158,7 +235,16 @@ class _TabularNetMixin:
         # The sizes come from the data; the remaining module parameters from module__*.
         kwargs = {"n_features": self.n_features_in_, "n_outputs": self.n_outputs_}
         kwargs.update(self.get_params_for("module"))
-        self.module_ = self.initialized_instance(self.module, kwargs)
+        try:
+            self.module_ = self.initialized_instance(self.module, kwargs)
+        except (_ParameterTypeError, _ParameterValueError) as error:
+            # The module names its own parameter; the user set it here as module__<name>.
+            raise type(error)(f"module__{error}") from None
+        return self
+
+    def initialize_history(self):
+        # skorch clears the old history in place; a new one leaves it for a failed fit to restore.
+        self.history_ = History()
         return self
 
     @property
@@ -248,7 +334,9 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
 
     def _encode_target(self, y, reset, classes):
-        y = check_array(y, ensure_2d=False, dtype=np.float32, input_name="y")
+        y = check_array(y, ensure_2d=False, dtype=[np.float32, np.float64], input_name="y")
+        _check_float32_range(y, "y", "targets")
+        y = y.astype(np.float32, copy=False)
         if y.ndim > 2:
             raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_targets), got {y.shape}.")
         if reset:
@@ -305,13 +393,13 @@ _DOC = """{summary}
     optimizer : torch optimizer class, default={optimizer_class}
         Optimizer; ``optimizer__*`` parameters are routed to it.
     lr : float, default={lr}
-        Learning rate.
+        Learning rate, positive.
     max_epochs : int, default=100
-        Epoch budget; early stopping usually ends training sooner.
+        Epoch budget, at least 1; early stopping usually ends training sooner.
     batch_size : int, default=64
-        Mini-batch size.
+        Mini-batch size, positive, or -1 for one batch of all samples.
     patience : int, default=10
-        Epochs without a better validation loss before training stops.
+        Epochs without a better validation loss before training stops, at least 1.
     train_split : callable, default=ValidSplit(0.2{stratified}, random_state=0)
         Validation split (skorch); ``None`` trains on everything without early stopping
         on held-out data.

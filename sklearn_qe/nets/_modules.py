@@ -5,6 +5,7 @@ Every module takes a batch of flat feature vectors ``(batch, n_features)`` and r
 """
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
@@ -15,10 +16,48 @@ __all__ = ["LocalAttentionNet", "ResCNN1d", "ResCNN2d", "S4DNet"]
 _READOUTS = ("mean", "flatten")
 
 
+class _ParameterValueError(ValueError):
+    """A parameter has a bad value; the message starts with the parameter's name, so that
+    an estimator can name it as set there (``module__channels``)."""
+
+
+class _ParameterTypeError(TypeError):
+    """A parameter has a bad type; the message starts with the parameter's name."""
+
+
+def _check_int(name, value, requirement="a positive int", minimum=1, odd=False):
+    """Raise unless ``value`` is an int (not a bool) >= ``minimum``, and odd if ``odd``."""
+    message = f"{name} must be {requirement}, got {value!r}."
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise _ParameterTypeError(message)
+    if value < minimum or (odd and value % 2 == 0):
+        raise _ParameterValueError(message)
+
+
+def _check_float(name, value, requirement, valid):
+    """Raise unless ``value`` is a real number (not a bool) for which ``valid`` holds."""
+    message = f"{name} must be {requirement}, got {value!r}."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _ParameterTypeError(message)
+    if not valid(value):  # NaN fails every comparison, so it is caught here too
+        raise _ParameterValueError(message)
+
+
+def _check_sizes(n_features, n_outputs):
+    """The sizes an estimator takes from the data; checked for direct users of a module."""
+    _check_int("n_features", n_features)
+    _check_int("n_outputs", n_outputs)
+
+
+def _check_dropout(dropout):
+    """A dropout probability; at 1 every activation would be zeroed."""
+    _check_float("dropout", dropout, "a float in [0, 1)", lambda p: 0 <= p < 1)
+
+
 def _readout_width(readout, channels, n_positions):
     """Inputs of the linear head: the channels, or channels times positions when flattened."""
     if readout not in _READOUTS:
-        raise ValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
+        raise _ParameterValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
     return channels if readout == "mean" else channels * n_positions
 
 
@@ -55,6 +94,12 @@ class _ResidualCNN(nn.Module):
     conv = norm = None  # set by the 1-D and 2-D subclasses
 
     def __init__(self, n_outputs, channels, n_blocks, kernel_size, dropout, readout, spatial):
+        _check_int("channels", channels)
+        _check_int("n_blocks", n_blocks, "a non-negative int", minimum=0)
+        # An even kernel with padding kernel_size // 2 lengthens the map by one, which the
+        # residual sum cannot add.
+        _check_int("kernel_size", kernel_size, "a positive odd int", odd=True)
+        _check_dropout(dropout)
         super().__init__()
         self.stem = nn.Sequential(
             self.conv(1, channels, kernel_size, padding=kernel_size // 2, bias=False),
@@ -100,11 +145,11 @@ class ResCNN1d(_ResidualCNN):
     channels : int, default=32
         Width of every convolution: the network's width R in the entanglement theorem.
     n_blocks : int, default=3
-        Residual blocks, each followed by 2x max-pooling.
+        Residual blocks, each followed by 2x max-pooling (0: the stem only).
     kernel_size : int, default=5
         Odd kernel size of the convolutions.
     dropout : float, default=0.1
-        Dropout before the linear head.
+        Dropout before the linear head, in [0, 1).
     readout : {"mean", "flatten"}, default="mean"
         ``"mean"`` averages the last feature map over positions (blind to where a pattern
         sits, as for signals and images); ``"flatten"`` gives each position its own head
@@ -123,11 +168,25 @@ class ResCNN1d(_ResidualCNN):
         dropout=0.1,
         readout="mean",
     ):
+        _check_sizes(n_features, n_outputs)
         super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, [n_features])
         self.n_features = n_features
 
     def _layout(self, X):
         return X.unsqueeze(1)
+
+
+def _is_image_shape(shape, n_features):
+    """Whether ``shape`` is a pair of positive ints whose product is ``n_features``."""
+    try:
+        height, width = shape
+    except (TypeError, ValueError):  # not a pair
+        return False
+    positive_ints = all(
+        isinstance(side, numbers.Integral) and not isinstance(side, bool) and side >= 1
+        for side in (height, width)
+    )
+    return positive_ints and height * width == n_features
 
 
 class ResCNN2d(_ResidualCNN):
@@ -140,7 +199,7 @@ class ResCNN2d(_ResidualCNN):
     n_outputs : int
         Number of outputs.
     shape : tuple of (int, int)
-        Image height and width.
+        Image height and width, positive, with ``H * W == n_features``.
     channels, n_blocks, kernel_size, dropout, readout
         As in :class:`ResCNN1d`.
     """
@@ -158,8 +217,12 @@ class ResCNN2d(_ResidualCNN):
         dropout=0.1,
         readout="mean",
     ):
-        if shape[0] * shape[1] != n_features:
-            raise ValueError(f"shape={tuple(shape)} does not hold {n_features} features.")
+        _check_sizes(n_features, n_outputs)
+        if not _is_image_shape(shape, n_features):
+            raise _ParameterValueError(
+                "shape must be a pair (height, width) of positive ints whose product is "
+                f"n_features={n_features}, got {shape!r}."
+            )
         super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, shape)
         self.shape = tuple(shape)
 
@@ -222,11 +285,11 @@ class S4DNet(nn.Module):
     n_layers : int, default=4
         S4D layers, each with a residual connection and layer normalisation.
     d_state : int, default=64
-        State size per channel.
+        State size per channel, at least 2 (``d_state // 2`` complex conjugate pairs).
     dt_min, dt_max : float, default=1e-3, 1e-1
-        Range of the initial discretisation steps.
+        Range of the initial discretisation steps, ``0 < dt_min <= dt_max``.
     dropout : float, default=0.1
-        Dropout inside the layers.
+        Dropout inside the layers, in [0, 1).
     readout : {"mean", "flatten"}, default="mean"
         As in :class:`ResCNN1d`: average over positions, or head weights per position.
     """
@@ -243,6 +306,15 @@ class S4DNet(nn.Module):
         dropout=0.1,
         readout="mean",
     ):
+        _check_sizes(n_features, n_outputs)
+        _check_int("d_model", d_model)
+        _check_int("n_layers", n_layers, "a non-negative int", minimum=0)
+        _check_int("d_state", d_state, "an int >= 2", minimum=2)
+        for name, dt in [("dt_min", dt_min), ("dt_max", dt_max)]:
+            _check_float(name, dt, "a positive float", lambda t: 0 < t < math.inf)
+        if dt_min > dt_max:
+            raise _ParameterValueError(f"dt_min must be <= dt_max, got {dt_min!r} > {dt_max!r}.")
+        _check_dropout(dropout)
         super().__init__()
         self.encoder = nn.Linear(1, d_model)
         self.layers = nn.ModuleList(
@@ -319,7 +391,7 @@ class LocalAttentionNet(nn.Module):
     window_size : int, default=16
         Window of the local attention.
     dropout : float, default=0.1
-        Dropout in attention and feed-forward layers.
+        Dropout in attention and feed-forward layers, in [0, 1).
     readout : {"mean", "flatten"}, default="mean"
         As in :class:`ResCNN1d`: average over positions, or head weights per position.
     """
@@ -335,6 +407,16 @@ class LocalAttentionNet(nn.Module):
         dropout=0.1,
         readout="mean",
     ):
+        _check_sizes(n_features, n_outputs)
+        _check_int("d_model", d_model)
+        _check_int("n_heads", n_heads)
+        if d_model % n_heads:
+            raise _ParameterValueError(
+                f"n_heads must divide d_model, got n_heads={n_heads} and d_model={d_model}."
+            )
+        _check_int("n_layers", n_layers, "a non-negative int", minimum=0)
+        _check_int("window_size", window_size)
+        _check_dropout(dropout)
         super().__init__()
         self.embed = nn.Linear(1, d_model)
         # Unit-variance, as nn.Embedding: with small position embeddings every position looks
