@@ -209,7 +209,11 @@ def _tensor_weights(y, n_samples):
     return label_weights(y, n_samples)
 
 
-def _check_levels(levels, tree):
+def _check_levels(levels, tree, n_features):
+    if len(tree.blocks[0][0]) != n_features:
+        raise ValueError(
+            f"The tree covers {len(tree.blocks[0][0])} features, but X has {n_features}."
+        )
     levels = [check_int(level, "each level", minimum=1) for level in np.ravel(levels)]
     if not levels or max(levels) > tree.n_levels:
         raise ValueError(
@@ -326,7 +330,7 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     """
     X = check_data(X, min_features=2)
     weights = _check_weights(weights, X.shape[0])
-    levels = _check_levels(levels, tree)
+    levels = _check_levels(levels, tree, X.shape[1])
     theta = check_positive(theta, "theta")
     top, leaf = levels[0], levels[-1]
     cos, sin = _embedding(X, theta)
@@ -394,7 +398,7 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
     """
     X = check_data(X, min_features=2)
     weights = _check_weights(weights, X.shape[0])
-    levels = _check_levels(levels, tree)
+    levels = _check_levels(levels, tree, X.shape[1])
     theta = check_positive(theta, "theta")
     cos, sin = _embedding(X, theta)
     all_features = tree.blocks[0][0]
@@ -488,7 +492,7 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
         Maps each level to an ndarray of shape (n_partitions,).
     """
     X = check_data(X, min_features=2)
-    levels = _check_levels(levels, tree)
+    levels = _check_levels(levels, tree, X.shape[1])
     chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     Z = standardized_columns(X)
     n_features = Z.shape[1]

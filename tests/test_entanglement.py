@@ -260,6 +260,8 @@ def test_public_functions_validate_their_arguments():
         shifted_entanglement_profile(X, weights, tree, [4], theta=1.0)
     with pytest.raises(TypeError, match="each level must be an int"):
         surrogate_entanglement(X, tree, [1.5])
+    with pytest.raises(ValueError, match="tree covers 8 features, but X has 7"):
+        surrogate_entanglement(X[:, :7], tree, [1])
     with pytest.raises(TypeError, match="n_features must be an int"):
         canonical_tree(8.0)
     with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
