@@ -334,8 +334,7 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     theta = check_positive(theta, "theta")
     top, leaf = levels[0], levels[-1]
     cos, sin = _embedding(X, theta)
-    all_features = tree.blocks[0][0]
-    log_full, negative_full = _full_log_gram(cos, sin, tree.blocks[leaf])
+    full = _full_log_gram(cos, sin, tree.blocks[leaf])
     task_levels = []
 
     def visit(level, index, parent_needs_gram):
@@ -355,14 +354,10 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
                     log_abs = child_gram[0] if log_abs is None else log_abs + child_gram[0]
                     negative = child_gram[1] if negative is None else negative ^ child_gram[1]
         if is_partition:
-            features = tree.blocks[level][index]
-            complement = np.setdiff1d(all_features, features, assume_unique=True)
-            sides = (
-                (features, log_abs, negative),
-                (complement, log_full - log_abs, negative_full ^ negative),
-            )
             task_levels.append(level)
-            yield delayed(_partition_entropies)(cos, sin, weights, sides)
+            yield _partition_task(
+                tree.blocks[level][index], (log_abs, negative), full, cos, sin, weights
+            )
         return log_abs, negative
 
     def tasks():
@@ -401,8 +396,7 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
     levels = _check_levels(levels, tree, X.shape[1])
     theta = check_positive(theta, "theta")
     cos, sin = _embedding(X, theta)
-    all_features = tree.blocks[0][0]
-    log_full, negative_full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
+    full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
     task_levels = []
 
     def tasks():
@@ -422,13 +416,8 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
                 features = np.sort(np.concatenate([tree.blocks[level + 1][i] for i in window]))
                 log_abs = sum(grams[i][0] for i in window)
                 negative = np.logical_xor.reduce([grams[i][1] for i in window])
-                complement = np.setdiff1d(all_features, features, assume_unique=True)
-                sides = (
-                    (features, log_abs, negative),
-                    (complement, log_full - log_abs, negative_full ^ negative),
-                )
                 task_levels.append(level)
-                yield delayed(_partition_entropies)(cos, sin, weights, sides)
+                yield _partition_task(features, (log_abs, negative), full, cos, sin, weights)
 
     results = _run(tasks(), n_jobs, progress)
     n_tensors = len(weights)
@@ -438,6 +427,21 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
         )
         for level in levels
     }
+
+
+def _partition_task(features, gram, full, cos, sin, weights):
+    """The delayed QE of ``(features, complement)`` from the block's and the full log-Gram.
+
+    The complement's log-Gram is the full one minus the block's; its sign mask the XOR.
+    """
+    (log_abs, negative), (log_full, negative_full) = gram, full
+    all_features = np.arange(cos.shape[1])
+    complement = np.setdiff1d(all_features, features, assume_unique=True)
+    sides = (
+        (features, log_abs, negative),
+        (complement, log_full - log_abs, negative_full ^ negative),
+    )
+    return delayed(_partition_entropies)(cos, sin, weights, sides)
 
 
 def _full_log_gram(cos, sin, blocks):
