@@ -56,8 +56,8 @@ def test_attributes_match_the_core(digits):
         )
     max_qe = max(e.max() for e in per_partition)
     assert meter.required_width_ == int(np.ceil(np.exp(max_qe) - 1e-9))
-    # The score: level by level the mean over canonical and shifted blocks, then over levels.
-    combined = []
+    # The score: minus the mean QE of the shifted blocks, per level, over the levels with any.
+    shifted_means = []
     for i, level in enumerate(meter.levels_):
         windows = tree.shifted_partitions(level) if level < tree.n_levels else []
         shifted = np.array(
@@ -70,9 +70,11 @@ def test_attributes_match_the_core(digits):
             ]
         )
         np.testing.assert_allclose(meter.partition_shifted_entanglement_[i], shifted)
-        combined.append(np.concatenate([per_partition[i].mean(axis=1), shifted]).mean())
+        if len(shifted):
+            shifted_means.append(shifted.mean())
     assert np.isnan(meter.shifted_entanglement_[-1])  # single features: nothing to shift by
-    assert meter.score(X, y) == pytest.approx(-np.mean(combined))
+    assert len(shifted_means) == 2
+    assert meter.score(X, y) == pytest.approx(-np.mean(shifted_means))
     assert meter.score_ == pytest.approx(meter.score(X, y))
     canonical_only = EntanglementMeter(theta=0.3, shifted=False).fit(X, y)
     assert not hasattr(canonical_only, "shifted_entanglement_")
@@ -277,3 +279,9 @@ def test_failed_or_interrupted_fit_leaves_the_meter_as_it_was(monkeypatch):
         unfitted.fit(X)
     with pytest.raises(NotFittedError):
         unfitted.score(X)
+
+
+def test_score_falls_back_to_the_canonical_partitions_without_shifted_blocks():
+    X = np.random.default_rng(0).standard_normal((20, 8))
+    deepest_only = EntanglementMeter(levels=[3]).fit(X)  # single features: nothing to shift
+    assert deepest_only.score_ == pytest.approx(-deepest_only.entanglement_.mean())
