@@ -90,6 +90,24 @@ def load_digits_split(seed=0, shape=None):
     return data
 
 
+def load_digits_canvas(seed=0, size=16):
+    """Digits at a random position of a ``size`` x ``size`` blank canvas, as (size, size) images.
+
+    Levine et al.'s "local" task, made from scikit-learn's digits: each 8x8 digit lands at a
+    position drawn per image (seeded by ``seed``), so the class is a local pattern anywhere
+    in the image. A stratified 80/20 split drawn with ``seed``; pixels in [0, 1].
+    """
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    canvas = np.zeros((len(X), size, size))
+    rows, cols = rng.integers(0, size - 7, size=(2, len(X)))
+    for image, digit, row, col in zip(canvas, X.reshape(-1, 8, 8) / 16.0, rows, cols):
+        image[row : row + 8, col : col + 8] = digit
+    data = _split(f"digits {size}x{size}", canvas.reshape(len(X), -1), y, 0.2, seed)
+    data.shape = (size, size)
+    return data
+
+
 def load_ucr(name, seed=0, data_home=DATA_HOME):
     """A UCR archive series set with the archive's own split (``seed`` is not used)."""
     wheel = _require(data_home, MIXED_SHAPES_WHEEL)

@@ -1,8 +1,9 @@
 """Reproduce the paper's experiment: test accuracy of locally connected networks by feature order.
 
 For each dataset and seed the feature columns are randomly permuted (seeded); each reordering
-is then fitted on the training split only, and every network is trained with one budget: at
-most ``--max-epochs`` epochs, early stopping after ``--patience`` epochs without a better loss on
+is then fitted on the training split only, and every network is trained with the dataset's
+budget (30 epochs and batch 128, or BUDGETS for the small series sets): at most
+``--max-epochs`` epochs, early stopping after ``--patience`` epochs without a better loss on
 a validation split carved from the training split (20%, stratified), the best epoch's weights
 kept. Nothing is selected on the test split. The networks' readout depends on the kind of data
 (see DATASETS): per-position head weights for tables and centred images, an average over
@@ -10,18 +11,25 @@ positions for signals.
 
 Rows (orders): "original" puts the columns back in their natural order (sequence position,
 pixel, time step) as a reference; "random" keeps them permuted; "IGTD" is IGTDReorderer;
-"entanglement (paper)" is EntanglementReorderer(leaf_ordering=None), the paper's method;
-"entanglement + orientation" adds this library's leaf ordering (the default). Columns: test
-accuracy (%) of each network, mean +- std over seeds; the mean QE of the training split in that
-order (EntanglementMeter, theta=0.085 on standardized features, every level, at most 500
-samples); the mean |Pearson correlation| of neighbouring features; the reordering's fit time.
-Under dna, the published numbers (THEORY.md section 7) are printed side by side.
+"entanglement (paper)" is EntanglementReorderer(method="cuts", leaf_ordering=None), the paper's
+method; "cuts + orientation" adds this library's leaf ordering of the cut tree; "single-linkage
+OLO (scipy)" is the ten-line scipy baseline (optimal leaf ordering of single linkage on
+1 - |rho|); "seriation (default)" is EntanglementReorderer(). PROBE_ORDERS (``--orders``) only
+serve score_orders.py. Columns: test accuracy (%) of each network, mean +- std over seeds;
+"gap closed", (order - random) / (original - random) of the first network's mean accuracy;
+the mean QE of the training split in that order (EntanglementMeter, theta=0.085 on
+standardized features, every level, at most 500 samples); the mean |Pearson correlation| of
+neighbouring features; the reordering's fit time. Under dna, the published numbers
+(THEORY.md section 7) are printed side by side.
 
-Datasets: dna and MixedShapes need ``make data`` once (see benchmarks/benchmark_data.py); digits is
-bundled with scikit-learn, read as a sequence and as an 8x8 image (2-D reorderings and a 2-D CNN).
+Datasets: dna and the UCR series (MixedShapes, Plane, OSULeaf, MedicalImages) need ``make
+data`` once (see benchmarks/benchmark_data.py); digits is bundled with scikit-learn, read as a
+sequence, as an 8x8 image, and placed at random on a 16x16 canvas (2-D reorderings and a 2-D
+CNN).
 
-Run: ``python benchmarks/paper_table.py`` (full: 53 minutes on 2 cores) or ``--quick`` (two
-epochs, one seed: checks that everything runs, its accuracies mean nothing).
+Run: ``python benchmarks/paper_table.py`` (every dataset and order, 3 seeds: a few hours on 2
+cores; the README says which subsets it ran) or ``--quick`` (two epochs, one seed: checks that
+everything runs, its accuracies mean nothing).
 """
 
 import argparse
@@ -31,7 +39,13 @@ import time
 from functools import partial
 
 import numpy as np
-from benchmark_data import load_digits_split, load_dna, load_mixed_shapes, load_ucr
+from benchmark_data import (
+    load_digits_canvas,
+    load_digits_split,
+    load_dna,
+    load_mixed_shapes,
+    load_ucr,
+)
 from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
 from scipy.spatial.distance import squareform
 from sklearn.preprocessing import StandardScaler
@@ -57,6 +71,8 @@ DATASETS = {
     "dna": (load_dna, "flatten", 3),
     "digits": (load_digits_split, "flatten", 3),
     "digits-2d": (partial(load_digits_split, shape=(8, 8)), "flatten", 3),
+    # A digit anywhere on a 16x16 canvas: a local pattern, averaged over positions.
+    "digits-canvas": (load_digits_canvas, "mean", 3),
     "mixed-shapes": (load_mixed_shapes, "mean", 2),
     "plane": (partial(load_ucr, "Plane"), "mean", 3),
     "osuleaf": (partial(load_ucr, "OSULeaf"), "mean", 3),
@@ -233,7 +249,8 @@ def selected_networks(shape, names):
 
 
 def markdown_table(name, results, args):
-    nets = list(selected_networks((8, 8) if name == "digits-2d" else None, args.networks))
+    image = name in ("digits-2d", "digits-canvas")
+    nets = list(selected_networks((8, 8) if image else None, args.networks))
     gap = f"{nets[0]} gap closed" if {"original", "random"} <= set(args.orders) else None
     columns = nets + ([gap] if gap else []) + ["mean QE", "neighbour abs corr", "fit time (s)"]
     lines = [
@@ -247,8 +264,9 @@ def markdown_table(name, results, args):
             if column == gap:
                 # (order - random) / (natural - random) of the mean accuracies.
                 mean = {o: np.mean(results[o, nets[0]]) for o in (order, "original", "random")}
-                closed = (mean[order] - mean["random"]) / (mean["original"] - mean["random"])
-                cells.append(f"{100 * closed:.0f}%")
+                lost = mean["original"] - mean["random"]
+                closed = (mean[order] - mean["random"]) / lost if lost > 0 else None
+                cells.append("-" if closed is None else f"{100 * closed:.0f}%")
             elif column in nets:
                 cells.append(f"{values.mean():.1f} +- {values.std():.1f}")
             elif column == "fit time (s)":

@@ -23,23 +23,47 @@ def test_paper_table_quick_on_digits(tmp_path):
     assert [table.split(":")[0] for table in tables] == ["digits", "digits-2d"]
     sequence_rows = [line for line in tables[0].splitlines() if line.startswith("| ")]
     assert sequence_rows[0] == (
-        "| order | CNN | S4 | local attention | mean QE | neighbour abs corr | fit time (s) |"
+        "| order | CNN | S4 | local attention | CNN gap closed | mean QE | neighbour abs corr "
+        "| fit time (s) |"
     )
     orders = [row.split(" | ")[0][2:] for row in sequence_rows[1:]]
     assert orders == [
-        "original", "random", "IGTD", "entanglement (paper)", "entanglement + orientation"
+        "original", "random", "IGTD", "entanglement (paper)", "cuts + orientation",
+        "single-linkage OLO (scipy)", "seriation (default)",
     ]
-    for row in sequence_rows[1:]:
-        accuracies = [float(cell.split(" +- ")[0]) for cell in row.split(" | ")[1:4]]
-        assert all(0 <= accuracy <= 100 for accuracy in accuracies)
+    rows = {order: row.split(" | ") for order, row in zip(orders, sequence_rows[1:])}
+    for cells in rows.values():
+        assert all(0 <= float(cell.split(" +- ")[0]) <= 100 for cell in cells[1:4])
+    # (order - random) / (original - random); "-" where two epochs left no gap to close.
+    assert rows["original"][4] in ("100%", "-") and rows["random"][4] in ("0%", "-")
     # Orientation never changes the canonical blocks, so never the QE; it raises neighbours'
-    # correlation. Random columns are the most entangled and least correlated of all.
-    qe = {order: float(row.split(" | ")[4]) for order, row in zip(orders, sequence_rows[1:])}
-    corr = {order: float(row.split(" | ")[5]) for order, row in zip(orders, sequence_rows[1:])}
-    assert qe["entanglement + orientation"] == qe["entanglement (paper)"]
-    assert corr["entanglement + orientation"] >= corr["entanglement (paper)"]
+    # correlation. Random columns are the most entangled and least correlated of all;
+    # seriation's neighbours correlate at least as much as scipy's seriation's.
+    qe = {order: float(cells[5]) for order, cells in rows.items()}
+    corr = {order: float(cells[6]) for order, cells in rows.items()}
+    assert qe["cuts + orientation"] == qe["entanglement (paper)"]
+    assert corr["cuts + orientation"] >= corr["entanglement (paper)"]
+    assert corr["seriation (default)"] >= corr["single-linkage OLO (scipy)"]
     assert qe["random"] == max(qe.values()) and corr["random"] == min(corr.values())
     assert (tmp_path / "raw.json").exists()
+
+
+def test_probe_orders_keep_or_break_what_they_should():
+    from paper_table import exchanged_blocks_order, swapped_order
+
+    from sklearn_qe import canonical_tree
+
+    rng = np.random.default_rng(0)
+    for n_features, shape in ((180, None), (64, (8, 8)), (35, (5, 7))):
+        order = exchanged_blocks_order(n_features, shape, rng)
+        assert sorted(order) == list(range(n_features))
+        assert not np.array_equal(order, np.arange(n_features))
+        tree = canonical_tree(n_features, shape=shape)
+        for level in tree.blocks:  # every canonical block keeps its features
+            assert sorted(sorted(order[b].tolist()) for b in level) == sorted(
+                sorted(b.tolist()) for b in level
+            )
+    assert sorted(swapped_order(50, 16, rng)) == list(range(50))
 
 
 def test_missing_data_is_named_with_the_command_that_fetches_it(tmp_path):
