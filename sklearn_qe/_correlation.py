@@ -59,7 +59,11 @@ def abs_correlation(X):
            [0.982, 0.   , 0.   ],
            [0.   , 0.   , 0.   ]])
     """
-    Z = standardized_columns(check_data(X))
+    return standardized_abs_correlation(standardized_columns(check_data(X)))
+
+
+def standardized_abs_correlation(Z):
+    """``abs_correlation`` of data whose columns are already standardized."""
     rho = np.clip(np.abs(Z.T @ Z), 0.0, 1.0)
     np.fill_diagonal(rho, 0.0)
     return rho

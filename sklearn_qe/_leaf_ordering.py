@@ -211,8 +211,8 @@ def dendrogram_order(Z, linkage):
 
     Every merge may put either cluster first and orient each as it likes; the order returned
     maximises the summed |Pearson correlation| of neighbouring features over all of them, exactly
-    while each cluster's table of end features fits the work budget (all of them up to 1024
-    features) and approximately beyond, keeping each cluster's most promising ends.
+    while every cluster's table of end features fits the work budget (for any tree up to about
+    640 features) and approximately beyond, keeping each cluster's most promising ends.
 
     Parameters
     ----------

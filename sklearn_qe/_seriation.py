@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import minimum_spanning_tree
 
-from ._correlation import abs_correlation, standardized_columns
+from ._correlation import standardized_abs_correlation, standardized_columns
 from ._leaf_ordering import _pair_similarity, dendrogram_order, orient_order
 from ._partitions import halves
 
@@ -249,8 +249,8 @@ def seriation_order(X, graph, shape=None, progress=None):
     """
     graph = sparse.csr_array(graph, dtype=np.float64)
     n_features = graph.shape[0]
-    # Column-major: the programme and the moves gather columns, each then one contiguous run.
     progress = progress or (lambda n_steps: None)
+    # Column-major: the programme and the moves gather columns, each then one contiguous run.
     Z = np.asfortranarray(standardized_columns(X))
     tree = single_linkage(graph)
     progress(1)
@@ -259,13 +259,13 @@ def seriation_order(X, graph, shape=None, progress=None):
     # Index n_features stands for "no feature": similarity 0 to everything.
     if n_features <= _DENSE_SIMILARITY_UP_TO:
         dense = np.zeros((n_features + 1, n_features + 1))
-        dense[:-1, :-1] = abs_correlation(X)
+        dense[:-1, :-1] = standardized_abs_correlation(Z)
 
         def similarity(a, b):
             return dense[a, b]
 
     else:
-        padded = np.hstack([Z, np.zeros((Z.shape[0], 1))])
+        padded = np.asfortranarray(np.hstack([Z, np.zeros((Z.shape[0], 1))]))
 
         def similarity(a, b):
             return _pair_similarity(padded, a, b)
