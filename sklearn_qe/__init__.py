@@ -8,6 +8,8 @@ measures that entanglement and reorders features to lower it, with scikit-learn 
 The networks live in :mod:`sklearn_qe.nets`, so that ``import sklearn_qe`` never imports torch.
 """
 
+from ._area_law import AreaLawFit, area_law_fit, mean_block_geometry
+from ._capacity import entanglement_capacity, partition_entanglement_capacity
 from ._correlation import abs_correlation, abs_correlation_graph
 from ._display import EntanglementDisplay, PermutationDisplay
 from ._entanglement import (
@@ -24,6 +26,7 @@ from ._reorderers import EntanglementReorderer, IGTDReorderer
 __version__ = "0.1.0"
 
 __all__ = [
+    "AreaLawFit",
     "CanonicalTree",
     "EntanglementDisplay",
     "EntanglementMeter",
@@ -32,13 +35,17 @@ __all__ = [
     "PermutationDisplay",
     "abs_correlation",
     "abs_correlation_graph",
+    "area_law_fit",
     "canonical_tree",
+    "entanglement_capacity",
     "entanglement_entropy",
     "entanglement_profile",
     "entanglement_scorer",
     "label_weights",
     "make_entanglement_scorer",
     "max_canonical_level",
+    "mean_block_geometry",
+    "partition_entanglement_capacity",
     "shifted_entanglement_profile",
     "surrogate_entanglement",
 ]

@@ -56,10 +56,13 @@ class CanonicalTree:
         ``blocks[l + 1][j * arity:(j + 1) * arity]``.
     arity : int
         2 for 1-D features (halves), 4 for 2-D features (quadrants).
+    shape : tuple of (int, int) or None
+        ``None`` for 1-D features, ``(H, W)`` for an image flattened row-major.
     """
 
     blocks: tuple
     arity: int
+    shape: tuple = None
 
     @property
     def n_levels(self):
@@ -79,6 +82,40 @@ class CanonicalTree:
     def partitions(self, level):
         """Blocks K (one per distinct partition) of the given level."""
         return [self.blocks[level][j] for j in self.partition_indices(level)]
+
+    def block_geometry(self, level):
+        """Size and boundary of the block K of each distinct partition of ``level``.
+
+        The boundary counts the pairs of nearest-neighbour features split by the partition
+        (one in K, one in K^c): in 1-D the ends of K inside the sequence (1 or 2), in 2-D
+        the pixel edges of K's rectangle that lie inside the image (its perimeter, less the
+        sides on the image border). An area law is QE growing like the boundary, a volume
+        law like the size.
+
+        Returns
+        -------
+        sizes : ndarray of int of shape (n_partitions,)
+            Number of features in each block, in the order of :meth:`partitions`.
+        boundaries : ndarray of int of shape (n_partitions,)
+            Nearest-neighbour pairs crossing from each block to its complement.
+        """
+        blocks = self.partitions(level)
+        sizes = np.array([len(block) for block in blocks])
+        # Blocks are sorted contiguous ranges (1-D) or rectangles (2-D): their first and
+        # last indices are the corners.
+        first = np.array([block[0] for block in blocks])
+        last = np.array([block[-1] for block in blocks])
+        if self.arity == 2:
+            boundaries = (first > 0).astype(int) + (last < len(self.blocks[0][0]) - 1)
+            return sizes, boundaries
+        height, width = self.shape
+        top, left = np.divmod(first, width)
+        bottom, right = np.divmod(last, width)
+        rows, cols = bottom - top + 1, right - left + 1
+        boundaries = cols * ((top > 0).astype(int) + (bottom < height - 1)) + rows * (
+            (left > 0).astype(int) + (right < width - 1)
+        )
+        return sizes, boundaries
 
     def children(self, level, index):
         """Indices at ``level + 1`` of the children of block ``index`` at ``level``."""
@@ -219,4 +256,4 @@ def canonical_tree(n_features, shape=None, max_level=None):
         )
         for nodes in levels
     )
-    return CanonicalTree(blocks=blocks, arity=4)
+    return CanonicalTree(blocks=blocks, arity=4, shape=(height, width))
