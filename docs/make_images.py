@@ -65,9 +65,8 @@ def digits_pictures():
 
     # The true pixel of the feature the reorderer puts at each pixel, written as (row, col).
     figure, ax = plt.subplots(figsize=FIGSIZE)
-    true_pixels = shuffle[reorderer.permutation_]
-    display = PermutationDisplay(permutation=true_pixels, shape=(8, 8)).plot(ax=ax)
-    for position, pixel in enumerate(true_pixels):
+    display = PermutationDisplay.from_estimator(reorderer, input_order=shuffle, ax=ax)
+    for position, pixel in enumerate(display.permutation):
         row, column = divmod(int(pixel), 8)
         shade = display.image_.norm(pixel)
         ax.text(position % 8, position // 8, f"{row},{column}", ha="center", va="center",
@@ -88,7 +87,7 @@ def walk_picture():
     reorderer = EntanglementReorderer(random_state=0).fit(walk[:, shuffle])
 
     figure, ax = plt.subplots(figsize=FIGSIZE)
-    PermutationDisplay(permutation=shuffle[reorderer.permutation_]).plot(ax=ax)
+    PermutationDisplay.from_estimator(reorderer, input_order=shuffle, ax=ax)
     ax.set_xlabel("time step of the random walk")
     ax.set_title(
         "Shuffled random walk, reordered\n" + ax.get_title().split("\n")[1],

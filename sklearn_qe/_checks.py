@@ -1,15 +1,27 @@
-"""Argument checks shared by the public functions of the math core (numpy only).
+"""Argument checks shared by the public functions of the math core (numpy and scipy).
 
 The estimators validate through scikit-learn's ``validate_data``; the functions that work
 without scikit-learn check here, so that bad input gives a ``ValueError`` or ``TypeError``
 naming the argument, never an error deep in numpy or a silently wrong number.
 """
 
+import math
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 
-__all__ = ["check_data", "check_int", "check_positive", "check_target"]
+__all__ = [
+    "DENSE_LIMIT_BYTES",
+    "check_data",
+    "check_int",
+    "check_positive",
+    "check_target",
+    "densify",
+]
+
+# Sparse input is densified up to this size; beyond it a dense copy risks exhausting memory.
+DENSE_LIMIT_BYTES = 2**30
 
 
 def check_int(value, name, minimum=None):
@@ -28,6 +40,67 @@ def check_positive(value, name):
     if not value > 0:
         raise ValueError(f"{name} must be positive, got {value}.")
     return float(value)
+
+
+def _format_bytes(n_bytes):
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{n_bytes} bytes"
+
+
+def densify(X, dtype=np.float64, max_bytes=DENSE_LIMIT_BYTES, name="X"):
+    """A scipy sparse X as a dense array, when the dense copy takes at most ``max_bytes``.
+
+    Sparse input, e.g. from ``OneHotEncoder`` (sparse by default), is densified when its
+    dense ``dtype`` array takes at most ``max_bytes`` (1 GiB by default); larger sparse
+    input raises a ValueError naming the size and ways to shrink the features, since
+    ``OneHotEncoder(sparse_output=False)`` would build the same dense array. Anything
+    that is not sparse is returned unchanged, for the caller's own checks.
+
+    Parameters
+    ----------
+    X : array-like, scipy sparse matrix or sparse array of shape (n_samples, n_features)
+        Input.
+    dtype : numpy dtype, default=np.float64
+        dtype of the dense array; its item size sets the size checked.
+    max_bytes : int, default=DENSE_LIMIT_BYTES
+        Largest dense copy allowed, in bytes (``2**30``, 1 GiB).
+    name : str, default="X"
+        Name of the argument in the error message.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), or the input itself
+        Dense ``dtype`` array when X is sparse, else X unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> from sklearn_qe._checks import densify
+    >>> densify(sparse.eye(2, format="csr"))
+    array([[1., 0.],
+           [0., 1.]])
+    >>> densify(sparse.csr_matrix((200_000, 100_000)), dtype=np.float32)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: X is sparse of shape (200000, 100000); its dense float32 copy would take 74.5 GiB...
+    """
+    if not sparse.issparse(X):
+        return X
+    dtype = np.dtype(dtype)
+    n_bytes = math.prod(X.shape) * dtype.itemsize
+    if n_bytes > max_bytes:
+        raise ValueError(
+            f"{name} is sparse of shape {X.shape}; its dense {dtype} copy would take "
+            f"{_format_bytes(n_bytes)}, more than the {_format_bytes(max_bytes)} allowed for "
+            "densifying sparse input. OneHotEncoder(sparse_output=False) would build the same "
+            "dense array: reduce the features first, e.g. OneHotEncoder(max_categories=..., "
+            "min_frequency=...), feature selection or TruncatedSVD."
+        )
+    # Converting the stored values first keeps the peak memory at one dense array.
+    return X.astype(dtype).toarray()
 
 
 def check_data(X, name="X", min_samples=1, min_features=1):
@@ -50,13 +123,23 @@ def check_data(X, name="X", min_samples=1, min_features=1):
     return X
 
 
-def check_target(y, n_samples):
+# An auto-read float target of whole numbers with more distinct values than this holds
+# values (a count, a score in points), not class labels: 214 one-vs-rest tensors for
+# load_diabetes' target surprise everyone.
+MAX_AUTO_CLASSES = 20
+
+TARGET_KINDS = ("auto", "classes", "values")
+
+
+def check_target(y, n_samples, target="auto"):
     """A 1-D target of ``n_samples`` values without NaN, and whether it holds values.
 
-    A float target with any non-integer value is a continuous target (its values weight the
-    samples); anything else holds class labels, the rule of scikit-learn's
-    ``type_of_target``.
+    ``target="classes"`` reads y as class labels and ``"values"`` as numbers (they weight the
+    samples); ``"auto"`` reads a float target as values when it has a non-integer value or
+    more than ``MAX_AUTO_CLASSES`` distinct values, and anything else as class labels.
     """
+    if target not in TARGET_KINDS:
+        raise ValueError(f"target must be one of {TARGET_KINDS}, got {target!r}.")
     y = np.asarray(y)
     if y.ndim != 1:
         y = y.squeeze() if y.ndim == 2 and 1 in y.shape else y
@@ -66,5 +149,11 @@ def check_target(y, n_samples):
         raise ValueError(f"y has {len(y)} values, but X has {n_samples} samples.")
     if y.dtype.kind in "fc" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity.")
-    continuous = y.dtype.kind == "f" and not np.array_equal(y, np.round(y))
-    return y, continuous
+    if target == "values":
+        if y.dtype.kind not in "biuf":
+            raise TypeError(f"target='values' needs a numeric y, got dtype {y.dtype}.")
+        return y, True
+    if target == "classes" or y.dtype.kind != "f":
+        return y, False
+    whole = np.array_equal(y, np.round(y))
+    return y, not whole or len(np.unique(y)) > MAX_AUTO_CLASSES

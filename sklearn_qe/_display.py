@@ -9,7 +9,10 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.validation import check_is_fitted
 
+from ._area_law import _power_law, _usable, mean_block_geometry
+from ._capacity import entanglement_capacity
 from ._meter import EntanglementMeter
+from ._partitions import canonical_tree
 
 __all__ = ["EntanglementDisplay", "PermutationDisplay"]
 
@@ -18,6 +21,9 @@ __all__ = ["EntanglementDisplay", "PermutationDisplay"]
 _SURROGATE_AXIS_LABEL = "sklearn_qe.surrogate_entanglement"
 _ENTANGLEMENT_LINE_GID = "sklearn_qe.entanglement"
 _SURROGATE_KEY = "SE (dashed, right axis)"
+_CAPACITY_LINE_GID = "sklearn_qe.capacity"
+_CAPACITY_LABEL = "network capacity"
+_KINDS = ("level", "block_size")
 
 
 class EntanglementDisplay:
@@ -25,9 +31,15 @@ class EntanglementDisplay:
 
     A locally connected network of width R fits the data only if the QE of every canonical
     partition is at most ``ln R`` (Alexander et al., NeurIPS 2023): draw ``widths`` to see
-    which widths the profile allows. Overlay the profiles of several feature orders (e.g.
-    shuffled vs reordered) by passing the first display's ``ax_`` as ``ax``: they share the
-    axes, the twin axis for SE and one legend.
+    which widths the profile allows, or ``capacity`` to see the most QE a tree tensor network
+    with given widths per level can express at each level (:func:`entanglement_capacity`).
+    Overlay the profiles of several feature orders (e.g. shuffled vs reordered) by passing
+    the first display's ``ax_`` as ``ax``: they share the axes, the twin axis for SE and one
+    legend.
+
+    ``kind="block_size"`` plots QE against the mean block size of each level on log-log
+    axes, with the fitted power law ``QE ~ size**alpha``: ``alpha ~ 1`` is a volume law,
+    ``alpha ~ 0.5`` in 2-D (``~ 0`` in 1-D) an area law (see :func:`area_law_fit`).
 
     It is recommended to create a display with :meth:`from_estimator` or
     :meth:`from_data`. All parameters are stored as attributes.
@@ -42,16 +54,28 @@ class EntanglementDisplay:
         Mean SE per level, e.g. ``meter.surrogate_entanglement_``; ``None`` draws QE only.
     label : str or None, default=None
         Name of the curve in the legend, e.g. the feature order it measures.
+    block_sizes : array-like of shape (n_levels,) or None, default=None
+        Mean number of features in the blocks of each level (:func:`mean_block_geometry`),
+        needed by ``kind="block_size"``; :meth:`from_estimator` sets it.
 
     Attributes
     ----------
     line_ : matplotlib Line2D
-        QE per level.
+        QE per level (against the level, or the mean block size).
     surrogate_line_ : matplotlib Line2D or None
         SE per level on the twin axis (same colour, dashed); ``None`` when not shown.
     width_lines_ : list of matplotlib Line2D
         One horizontal line at ``ln R`` per width R, labelled ``"ln R, R=<R>"`` (as is
         the text naming it at its right end).
+    capacity_line_ : matplotlib Line2D or None
+        The network's capacity (nats) per level, labelled ``"network capacity"``; ``None``
+        when not drawn.
+    size_exponent_ : float or None
+        With ``kind="block_size"``: the fitted ``alpha`` of ``QE ~ size**alpha`` over the
+        levels with positive QE (NaN with fewer than 2); ``None`` otherwise.
+    fit_line_ : matplotlib Line2D or None
+        With ``kind="block_size"``: the fitted power law (dashed, the colour of ``line_``);
+        ``None`` otherwise or when ``size_exponent_`` is NaN.
     ax_ : matplotlib Axes
         Axes with the QE curve.
     surrogate_ax_ : matplotlib Axes or None
@@ -82,24 +106,46 @@ class EntanglementDisplay:
     True
     """
 
-    def __init__(self, *, levels, entanglement, surrogate_entanglement=None, label=None):
+    def __init__(
+        self, *, levels, entanglement, surrogate_entanglement=None, label=None, block_sizes=None
+    ):
         self.levels = levels
         self.entanglement = entanglement
         self.surrogate_entanglement = surrogate_entanglement
         self.label = label
+        self.block_sizes = block_sizes
 
-    def plot(self, ax=None, *, widths=None, show_surrogate=True, label=None, **line_kwargs):
+    def plot(
+        self,
+        ax=None,
+        *,
+        kind="level",
+        widths=None,
+        capacity=None,
+        show_surrogate=True,
+        label=None,
+        **line_kwargs,
+    ):
         """Plot the profile.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to plot on; ``None`` creates a new figure. Pass another display's ``ax_``
-            to overlay profiles.
+            (of the same ``kind``) to overlay profiles.
+        kind : {"level", "block_size"}, default="level"
+            ``"level"``: QE per level of the canonical tree. ``"block_size"``: QE against
+            the mean block size of each level on log-log axes, with the fitted power law;
+            needs ``block_sizes``.
         widths : list of int or None, default=None
             Network widths R whose bound ``ln R`` is drawn as a horizontal line.
+        capacity : array-like of shape (n_tree_levels,) or None, default=None
+            A network's capacity (nats) per level, ``capacity[l - 1]`` for level ``l``, as
+            :func:`entanglement_capacity` returns it; drawn (as steps with
+            ``kind="level"``) at the display's levels.
         show_surrogate : bool, default=True
-            Draw SE (dashed, same colour) on a twin y-axis, when it is known.
+            Draw SE (dashed, same colour) on a twin y-axis, when it is known; with
+            ``kind="level"`` only.
         label : str or None, default=None
             Name of the curve in the legend; ``None`` uses the ``label`` of the display.
         **line_kwargs : dict
@@ -113,20 +159,51 @@ class EntanglementDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
+        if kind not in _KINDS:
+            raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}.")
+        if kind == "block_size" and self.block_sizes is None:
+            raise ValueError(
+                'kind="block_size" needs the block_sizes of the display; from_estimator sets '
+                "them."
+            )
+        levels = np.asarray(self.levels)
+        entanglement = np.asarray(self.entanglement, dtype=float)
+        if capacity is not None:
+            capacity = _capacity_at_levels(capacity, levels)
         if ax is None:
             _, ax = plt.subplots()
         label = self.label if label is None else label
-        levels = np.asarray(self.levels)
-        entanglement = np.asarray(self.entanglement, dtype=float)
+        name = "QE" if label is None else label
 
-        style = _validate_style_kwargs(
-            {"marker": "o", "label": "QE" if label is None else label}, line_kwargs
-        )
-        (self.line_,) = ax.plot(levels, entanglement, **style)
+        self.size_exponent_ = fit_ends = None
+        if kind == "level":
+            x = levels
+        else:
+            x = np.asarray(self.block_sizes, dtype=float)
+            # Levels with QE 0 (a product tensor) have no logarithm: left out of the fit.
+            usable = _usable(x, entanglement)
+            self.size_exponent_, prefactor = _power_law(x[usable], entanglement[usable])
+            if not np.isnan(self.size_exponent_):
+                name = f"{name} (QE ~ size^{self.size_exponent_:.2f})"
+                fit_ends = np.array([x[usable].min(), x[usable].max()])
+
+        style = _validate_style_kwargs({"marker": "o", "label": name}, line_kwargs)
+        (self.line_,) = ax.plot(x, entanglement, **style)
         self.line_.set_gid(_ENTANGLEMENT_LINE_GID)
 
+        self.fit_line_ = None
+        if fit_ends is not None:
+            (self.fit_line_,) = ax.plot(
+                fit_ends,
+                prefactor * fit_ends**self.size_exponent_,
+                color=self.line_.get_color(),
+                linestyle="--",
+                linewidth=1,
+                label="_nolegend_",
+            )
+
         self.surrogate_ax_ = self.surrogate_line_ = None
-        if show_surrogate and self.surrogate_entanglement is not None:
+        if kind == "level" and show_surrogate and self.surrogate_entanglement is not None:
             self.surrogate_ax_ = _surrogate_axis(ax)
             (self.surrogate_line_,) = self.surrogate_ax_.plot(
                 levels,
@@ -141,18 +218,24 @@ class EntanglementDisplay:
             self.surrogate_ax_.set_ylabel("SE")
 
         self.width_lines_ = [_width_line(ax, width) for width in (widths or [])]
+        self.capacity_line_ = None if capacity is None else _capacity_line(ax, x, capacity, kind)
 
-        ax.set_xlabel("level of the canonical tree")
         ax.set_ylabel("QE (nats)")
-        # Ticks at every level any overlaid profile measured, and only there.
-        drawn_levels = {
-            int(level)
-            for line in ax.get_lines()
-            if line.get_gid() == _ENTANGLEMENT_LINE_GID
-            for level in line.get_xdata()
-        }
-        ax.set_xticks(sorted(drawn_levels))
-        _fit_y_limits(ax)
+        if kind == "level":
+            ax.set_xlabel("level of the canonical tree")
+            # Ticks at every level any overlaid profile measured, and only there.
+            drawn_levels = {
+                int(level)
+                for line in ax.get_lines()
+                if line.get_gid() == _ENTANGLEMENT_LINE_GID
+                for level in line.get_xdata()
+            }
+            ax.set_xticks(sorted(drawn_levels))
+            _fit_y_limits(ax)
+        else:
+            ax.set_xlabel("mean block size (features)")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
         _legend(ax)
 
         self.ax_ = ax
@@ -161,21 +244,36 @@ class EntanglementDisplay:
 
     @classmethod
     def from_estimator(
-        cls, meter, *, ax=None, widths=None, show_surrogate=True, label=None, **line_kwargs
+        cls,
+        meter,
+        *,
+        ax=None,
+        kind="level",
+        widths=None,
+        network_widths=None,
+        show_surrogate=True,
+        label=None,
+        **line_kwargs,
     ):
         """Plot the profile measured by a fitted :class:`EntanglementMeter`.
 
         Parameters
         ----------
         meter : EntanglementMeter
-            Fitted meter (or any estimator with ``levels_``, ``entanglement_`` and
-            ``surrogate_entanglement_``).
+            Fitted meter (or any estimator with ``levels_``, ``entanglement_``,
+            ``n_features_in_``, ``shape`` and ``surrogate_entanglement_``).
         ax : matplotlib Axes, default=None
             Axes to plot on; ``None`` creates a new figure.
+        kind : {"level", "block_size"}, default="level"
+            QE per level, or against the mean block size on log-log axes (see :meth:`plot`).
         widths : list of int or None, default=None
             Network widths R whose bound ``ln R`` is drawn.
+        network_widths : int, array-like of int or None, default=None
+            Widths of a tree tensor network, one per level of the canonical tree of the
+            meter's features (or one int for all): its capacity per level,
+            :func:`entanglement_capacity`, is drawn.
         show_surrogate : bool, default=True
-            Draw SE on a twin y-axis.
+            Draw SE on a twin y-axis (``kind="level"`` only).
         label : str or None, default=None
             Name of the curve in the legend.
         **line_kwargs : dict
@@ -198,16 +296,37 @@ class EntanglementDisplay:
         >>> display = EntanglementDisplay.from_estimator(meter, widths=[2, 4])
         >>> [line.get_label() for line in display.width_lines_]
         ['ln R, R=2', 'ln R, R=4']
+        >>> # Width 3 everywhere: level 2's blocks of 2 x 2 pixels could hold ln(2 ** 4).
+        >>> display = EntanglementDisplay.from_estimator(meter, network_widths=3)
+        >>> display.capacity_line_.get_ydata().round(2)
+        array([1.1, 1.1])
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(meter, ["levels_", "entanglement_"])
+        check_is_fitted(meter, ["levels_", "entanglement_", "n_features_in_"])
+        shape = getattr(meter, "shape", None)
+        shape = None if shape is None else tuple(shape)
+        n_features = meter.n_features_in_
+        block_sizes, _ = mean_block_geometry(canonical_tree(n_features, shape), meter.levels_)
+        capacity = (
+            None
+            if network_widths is None
+            else entanglement_capacity(network_widths, n_features, shape=shape)
+        )
         display = cls(
             levels=meter.levels_,
             entanglement=meter.entanglement_,
             surrogate_entanglement=getattr(meter, "surrogate_entanglement_", None),
             label=label,
+            block_sizes=block_sizes,
         )
-        return display.plot(ax=ax, widths=widths, show_surrogate=show_surrogate, **line_kwargs)
+        return display.plot(
+            ax=ax,
+            kind=kind,
+            widths=widths,
+            capacity=capacity,
+            show_surrogate=show_surrogate,
+            **line_kwargs,
+        )
 
     @classmethod
     def from_data(
@@ -218,10 +337,12 @@ class EntanglementDisplay:
         theta=0.085,
         levels=None,
         shape=None,
-        max_samples=None,
+        max_samples="auto",
         random_state=None,
         ax=None,
+        kind="level",
         widths=None,
+        network_widths=None,
         show_surrogate=True,
         label=None,
         **line_kwargs,
@@ -235,11 +356,17 @@ class EntanglementDisplay:
         y : array-like of shape (n_samples,), default=None
             Labels, as in :meth:`EntanglementMeter.fit`.
         theta, levels, shape, max_samples, random_state
-            Parameters of the :class:`EntanglementMeter`.
+            Parameters of the :class:`EntanglementMeter` (which measures QE on 1,000
+            samples when there are more, as by default).
         ax : matplotlib Axes, default=None
             Axes to plot on; ``None`` creates a new figure.
+        kind : {"level", "block_size"}, default="level"
+            QE per level, or against the mean block size on log-log axes (see :meth:`plot`).
         widths : list of int or None, default=None
             Network widths R whose bound ``ln R`` is drawn.
+        network_widths : int, array-like of int or None, default=None
+            Widths of a tree tensor network whose capacity is drawn (see
+            :meth:`from_estimator`).
         show_surrogate : bool, default=True
             Draw SE on a twin y-axis.
         label : str or None, default=None
@@ -269,11 +396,16 @@ class EntanglementDisplay:
             shape=shape,
             max_samples=max_samples,
             random_state=random_state,
+            # The plot shows the canonical partitions only.
+            shifted=False,
+            baseline=False,
         ).fit(X, y)
         return cls.from_estimator(
             meter,
             ax=ax,
+            kind=kind,
             widths=widths,
+            network_widths=network_widths,
             show_surrogate=show_surrogate,
             label=label,
             **line_kwargs,
@@ -331,6 +463,39 @@ def _width_line(ax, width):
     return line
 
 
+def _capacity_at_levels(capacity, levels):
+    """The capacity of each of ``levels`` from one value per level 1, 2, ... of the tree."""
+    capacity = np.asarray(capacity, dtype=float)
+    if capacity.ndim != 1 or capacity.size < levels.max():
+        raise ValueError(
+            f"capacity must hold one value per level 1..{levels.max()} or deeper (as "
+            f"entanglement_capacity returns), got shape {capacity.shape}."
+        )
+    return capacity[levels - 1]
+
+
+def _capacity_line(ax, x, capacity, kind):
+    """The network's capacity per level on ``ax``; an overlay reuses an identical one."""
+    for line in ax.get_lines():
+        if (
+            line.get_gid() == _CAPACITY_LINE_GID
+            and np.array_equal(line.get_xdata(), x)
+            and np.array_equal(line.get_ydata(), capacity)
+        ):
+            return line
+    # Steps centred on the levels: the bound holds for the whole level's blocks.
+    (line,) = ax.plot(
+        x,
+        capacity,
+        drawstyle="steps-mid" if kind == "level" else "default",
+        color="0.25",
+        linewidth=1.5,
+        label=_CAPACITY_LABEL,
+        gid=_CAPACITY_LINE_GID,
+    )
+    return line
+
+
 def _fit_y_limits(ax):
     """Both y-axes from 0 (QE and SE are nonnegative), with headroom for the legend.
 
@@ -347,7 +512,11 @@ def _legend(ax):
     """One legend on ``ax``: each profile by its label, and one key for the SE curves."""
     from matplotlib.lines import Line2D
 
-    handles = [line for line in ax.get_lines() if line.get_gid() == _ENTANGLEMENT_LINE_GID]
+    handles = [
+        line
+        for line in ax.get_lines()
+        if line.get_gid() in (_ENTANGLEMENT_LINE_GID, _CAPACITY_LINE_GID)
+    ]
     surrogate_ax = _existing_surrogate_axis(ax)
     if surrogate_ax is not None and surrogate_ax.get_lines():
         surrogate_key = Line2D(
@@ -481,13 +650,19 @@ class PermutationDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, reorderer, *, ax=None, **kwargs):
+    def from_estimator(cls, reorderer, *, input_order=None, ax=None, **kwargs):
         """Plot the order learned by a fitted reorderer.
 
         Parameters
         ----------
         reorderer : EntanglementReorderer or IGTDReorderer
             Fitted reorderer (any estimator with ``permutation_`` and a ``shape`` param).
+        input_order : array-like of shape (n_features,) or None, default=None
+            The true index of each column the reorderer was fitted on, when those columns
+            are a known order shuffled (``X_fit = X_true[:, input_order]``): the display
+            then shows ``input_order[permutation_]``, where each true feature went, and
+            counts the true neighbours kept. ``None`` compares with the fitted columns'
+            own order.
         ax : matplotlib Axes, default=None
             Axes to plot on; ``None`` creates a new figure.
         **kwargs : dict
@@ -509,14 +684,27 @@ class PermutationDisplay:
         >>> display = PermutationDisplay.from_estimator(reorderer)
         >>> display.scatter_.get_offsets().shape
         (32, 2)
+        >>> shuffle = np.random.default_rng(0).permutation(32)
+        >>> reorderer = EntanglementReorderer(random_state=0).fit(X[:, shuffle])
+        >>> display = PermutationDisplay.from_estimator(reorderer, input_order=shuffle)
+        >>> display.ax_.get_title().splitlines()[1]
+        '31 of 31 neighbours stay adjacent (runs = kept, a cloud = none)'
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_is_fitted(reorderer, "permutation_")
         shape = getattr(reorderer, "shape", None)
-        display = cls(
-            permutation=reorderer.permutation_,
-            shape=None if shape is None else tuple(shape),
-        )
+        permutation = reorderer.permutation_
+        if input_order is not None:
+            input_order = np.asarray(input_order)
+            if input_order.shape != permutation.shape or not np.array_equal(
+                np.sort(input_order), np.arange(permutation.size)
+            ):
+                raise ValueError(
+                    f"input_order must be a permutation of the {permutation.size} features "
+                    f"the reorderer was fitted on, got shape {input_order.shape}."
+                )
+            permutation = input_order[permutation]
+        display = cls(permutation=permutation, shape=None if shape is None else tuple(shape))
         return display.plot(ax=ax, **kwargs)
 
 

@@ -185,7 +185,7 @@ def label_weights(y, n_samples):
     """
     if y is None:
         return None, np.ones((1, n_samples))
-    y, _ = check_target(y, n_samples)
+    y, _ = check_target(y, n_samples, target="classes")
     classes, codes = np.unique(y, return_inverse=True)
     codes = codes.ravel()
     if len(classes) == 1:
@@ -195,15 +195,16 @@ def label_weights(y, n_samples):
     return classes, np.where(codes[None, :] == np.arange(len(classes))[:, None], 1.0, -1.0)
 
 
-def _tensor_weights(y, n_samples):
+def _tensor_weights(y, n_samples, target="auto"):
     """Classes (or None) and coefficients of the tensors for any target ``y``.
 
-    ``None`` gives one tensor of ones, a continuous target one tensor weighted by its values,
-    class labels what :func:`label_weights` gives. The meter reads y the same way.
+    ``None`` gives one tensor of ones, values (see ``check_target`` for how ``target="auto"``
+    tells them from classes) one tensor weighted by them, class labels what
+    :func:`label_weights` gives. The meter reads y the same way.
     """
     if y is None:
         return None, np.ones((1, n_samples))
-    y, continuous = check_target(y, n_samples)
+    y, continuous = check_target(y, n_samples, target)
     if continuous:
         return None, y.astype(np.float64)[None]
     return label_weights(y, n_samples)
@@ -234,7 +235,7 @@ def _check_weights(weights, n_samples):
     return weights
 
 
-def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
+def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True, target="auto"):
     """Quantum entanglement of the data tensor of ``(X, y)`` under one partition.
 
     The data tensor is ``A = (1/M) sum_m y_m phi(x_m1) (x) ... (x) phi(x_mN)`` with
@@ -248,9 +249,8 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
     X : array-like of shape (n_samples, n_features)
         Data, measured as given (scale it beforehand, e.g. with ``MinMaxScaler``).
     y : array-like of shape (n_samples,) or None, default=None
-        Class labels (see :func:`label_weights`), a continuous target (a float target with
-        non-integer values: its values weight the samples) or ``None``, as in
-        :class:`EntanglementMeter`.
+        Class labels (see :func:`label_weights`), values (they weight the samples) or
+        ``None``, as in :class:`EntanglementMeter`.
     block : array-like of int
         Feature indices of K: non-empty, and not all features.
     theta : float, default=0.085
@@ -258,6 +258,8 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
     average : bool, default=True
         Return the mean over the one-vs-rest tensors of a multi-class ``y``; ``False``
         returns one value per tensor.
+    target : {"auto", "classes", "values"}, default="auto"
+        How to read ``y``, as in :class:`EntanglementMeter`.
 
     Returns
     -------
@@ -291,7 +293,7 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True):
         )
     complement = np.setdiff1d(np.arange(n_features), block)
     cos, sin = _embedding(X, theta)
-    _, weights = _tensor_weights(y, n_samples)
+    _, weights = _tensor_weights(y, n_samples, target)
     sides = [(f, *_log_gram(cos, sin, f)) for f in (block, complement)]
     qe = _partition_entropies(cos, sin, weights, sides)
     return float(qe.mean()) if average else qe
@@ -321,7 +323,7 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     n_jobs : int or None, default=None
         Number of threads for the partitions.
     progress : callable or None, default=None
-        Called with 1 each time a partition is measured.
+        Called with the partition's :func:`partition_cost` each time one is measured.
 
     Returns
     -------
@@ -429,8 +431,24 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
     }
 
 
+def partition_cost(block_size, n_features, n_samples, n_tensors=1):
+    """Estimated floating-point work of one partition's QE (for progress bars and budgets).
+
+    Every partition exponentiates M x M log-Grams; the spectrum then costs about
+    ``r**2 M`` products and an ``r x r`` eigendecomposition per tensor, with ``r`` the
+    smaller of ``2**|smaller side|`` and M (and a Cholesky factor when ``r`` is M). The few
+    coarse partitions cost as much as thousands of fine ones. ``block_size`` may be an array.
+    """
+    small = np.minimum(block_size, n_features - block_size)
+    full_rank = small >= np.log2(n_samples)
+    rank = np.where(full_rank, n_samples, 2.0 ** np.minimum(small, 62))
+    cost = 30.0 * n_samples**2 + n_tensors * (2.0 * rank * n_samples**2 + 10.0 * rank**3)
+    return cost + np.where(full_rank, n_samples**3 / 3, 0.0)
+
+
 def _partition_task(features, gram, full, cos, sin, weights):
-    """The delayed QE of ``(features, complement)`` from the block's and the full log-Gram.
+    """The delayed QE of ``(features, complement)`` from the block's and the full log-Gram,
+    with its :func:`partition_cost`.
 
     The complement's log-Gram is the full one minus the block's; its sign mask the XOR.
     """
@@ -441,7 +459,8 @@ def _partition_task(features, gram, full, cos, sin, weights):
         (features, log_abs, negative),
         (complement, log_full - log_abs, negative_full ^ negative),
     )
-    return delayed(_partition_entropies)(cos, sin, weights, sides)
+    cost = float(partition_cost(len(features), cos.shape[1], cos.shape[0], len(weights)))
+    return cost, delayed(_partition_entropies)(cos, sin, weights, sides)
 
 
 def _full_log_gram(cos, sin, blocks):
@@ -462,13 +481,19 @@ def _run(tasks, n_jobs, progress):
     # that each run 2-thread BLAS were 1.8x slower than one, with 1-thread BLAS 1.4x faster.
     n_workers = effective_n_jobs(n_jobs)
     blas_threads = max(1, cpu_count() // n_workers) if n_workers > 1 else None
-    results = []
+    results, costs = [], []
+
+    def delayed_calls():
+        for cost, call in tasks:
+            costs.append(cost)
+            yield call
+
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
-        for result in parallel(tasks):
-            results.append(result)
+        for result in parallel(delayed_calls()):
             if progress is not None:
-                progress(1)
+                progress(costs[len(results)])
+            results.append(result)
     return results
 
 

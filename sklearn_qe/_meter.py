@@ -1,12 +1,14 @@
 """EntanglementMeter: how well suited a dataset is to locally connected networks."""
 
+import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import Interval, RealNotInt
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -18,9 +20,12 @@ from tqdm.auto import tqdm
 from ._entanglement import (
     _tensor_weights,
     entanglement_profile,
+    partition_cost,
     shifted_entanglement_profile,
     surrogate_entanglement,
 )
+from ._area_law import area_law_fit, mean_block_geometry
+from ._checks import densify
 from ._fit_state import all_or_nothing
 from ._partitions import canonical_tree, max_canonical_level
 
@@ -34,12 +39,23 @@ class EntanglementMeter(BaseEstimator):
     the data iff the data tensor's QE under every canonical partition is at most about
     ``ln(R)`` (Alexander et al., NeurIPS 2023). Low QE means the feature order suits such a
     network; the meter reports QE per level of the canonical tree, the cheap surrogate SE
-    (summed |Pearson correlation| across each partition) and the network width the theorem
+    (summed absolute Pearson correlation across each partition) and the network width the theorem
     asks for.
 
     X is measured exactly as given: no implicit scaling. The embedding
-    ``phi(t) = (cos(pi theta t), sin(pi theta t))`` is meant for standardized or [0, 1]-scaled
-    features, so put a ``StandardScaler`` or ``MinMaxScaler`` before the meter in a Pipeline.
+    ``phi(t) = (cos(pi theta t), sin(pi theta t))`` is meant for standardized features, so
+    put a ``StandardScaler`` before the meter in a Pipeline; ``fit`` warns when features
+    reach beyond a quarter period of ``phi`` (``|x| > 1 / (2 theta)``, about 5.9 at the
+    default theta), where the embedding folds back and QE stops meaning locality. Scaling
+    and theta set the numbers' scale (on digits, level-1 QE is 0.01 for [0, 1]-scaled
+    pixels, 0.6 standardized): compare orders, datasets or widths only under the same
+    scaling, theta and ``max_samples``; README "How to read the numbers".
+
+    QE never exceeds ``entanglement_ceiling_``, ``ln min(M, 2**|K|, 2**|K^c|)`` for M
+    measured samples, which data without any structure reaches; the meter also measures the
+    same data in a random feature order (``random_order_entanglement_``), the baseline to
+    compare with: the further below it, the more the order helps a locally connected
+    network.
 
     Parameters
     ----------
@@ -58,15 +74,32 @@ class EntanglementMeter(BaseEstimator):
         they see how blocks are placed and oriented, which the canonical partitions cannot;
         they double the cost. The canonical values (``entanglement_``,
         ``required_width_``, the theorem's) are the same either way.
-    max_samples : int, float or None, default=None
-        QE costs ``O(M**2 N + M**3)`` per partition for M samples. If set, QE is measured on a
-        random subsample of this many samples (a fraction if float); SE always uses all
-        samples. A measurement whose M x M matrices would take more than 4 GiB (about 6,000
-        samples with ``n_jobs=None``) is refused with a ``ValueError`` that suggests a
-        ``max_samples``, rather than subsampled silently: the numbers would then depend on
-        a sample the user did not ask for.
+    target : {"auto", "classes", "values"}, default="auto"
+        How ``fit`` reads y: ``"classes"`` as class labels (one tensor for two classes,
+        one one-vs-rest tensor per class otherwise), ``"values"`` as numbers that weight
+        the samples (regression targets). ``"auto"`` reads a float y as values when it has
+        a non-integer value or more than 20 distinct values (whole-number regression
+        targets such as ``load_diabetes``'), and anything else as class labels.
+    max_samples : "auto", int, float or None, default="auto"
+        QE costs ``O(M**2 N + M**3)`` per partition and tensor for M samples, so by default
+        it is measured on a random subsample. ``"auto"`` takes the most samples, from 200
+        up to 1,000 (all when fewer), whose estimated work fits a budget of about 20 s on
+        2 cores: 1,000 for digits without labels, 497 with its 10 classes, 298 for 1,000
+        features without labels, 200 for 617 features and 26 classes. The estimate counts
+        operations from the data's shape, classes and the settings, never timings, so the
+        same data gets the same subsample on any machine; ``n_samples_measured_`` and
+        ``summary`` say how many samples QE used. An int takes that many samples, a float
+        that fraction, ``None`` all of them. QE grows with M (its ceiling is ``ln M``):
+        compare numbers measured on the same number of samples. SE always uses all
+        samples. A measurement whose M x M matrices would take more than 4 GiB (about
+        6,000 samples with ``n_jobs=None``) is refused with a ``ValueError`` that suggests
+        a ``max_samples``.
+    baseline : bool, default=True
+        Also measure the canonical partitions of the same data with its features in a
+        random order (``random_order_entanglement_``), the baseline for the measured order.
+        Costs as much as the canonical partitions again; the score does not use it.
     random_state : int, RandomState instance or None, default=None
-        Seeds the subsample drawn when ``max_samples`` is set.
+        Seeds the subsample and the random order of the baseline.
     n_jobs : int or None, default=None
         Number of threads measuring partitions in parallel (LAPACK releases the GIL), each
         with ``cores // n_jobs`` BLAS threads; see ``benchmarks/bench_meter.py`` for threads
@@ -83,12 +116,29 @@ class EntanglementMeter(BaseEstimator):
         for more than two classes).
     partition_entanglement_ : list of ndarray
         QE of every partition, one array per level, in tree order.
+    entanglement_ceiling_ : ndarray of shape (n_levels,)
+        Mean over each level's partitions of ``ln min(M, 2**|K|, 2**|K^c|)``, the largest QE
+        possible with M measured samples; data without any structure comes near it.
+    random_order_entanglement_ : ndarray of shape (n_levels,)
+        With ``baseline=True``: mean QE of each level's canonical partitions with the
+        features in a random order (seeded by ``random_state``).
+    area_law_ : AreaLawFit
+        How QE grows with block size: power laws fitted across the levels against the
+        blocks' mean size (``area_law_.size_exponent``, about 1 for a volume law) and mean
+        boundary (``boundary_exponent``; see :func:`area_law_fit`).
+    level_widths_ : ndarray of shape (n_levels,)
+        ``ceil(exp(max QE))`` over each level's partitions and tensors: the width the
+        theorem asks of the network edges at that level's scale.
     class_entanglement_ : ndarray of shape (n_tensors, n_levels)
         Mean QE per level of each tensor: one row per class for more than two classes, a
         single row otherwise.
+    target_type_ : {"classes", "values"} or None
+        How y was read (see ``target``); ``None`` without y.
     classes_ : ndarray or None
-        Class labels seen in ``fit``; ``None`` without labels or for a continuous target,
-        whose values are then used as the tensor's coefficients.
+        Class labels seen in ``fit``; ``None`` without labels or for values, which are then
+        the tensor's coefficients.
+    n_samples_measured_ : int
+        Number of samples QE was measured on (see ``max_samples``).
     shifted_entanglement_ : ndarray of shape (n_levels,)
         With ``shifted=True``: mean QE over the blocks of each level shifted by half a block
         (windows of the next level's blocks that straddle this level's seams, see
@@ -103,11 +153,12 @@ class EntanglementMeter(BaseEstimator):
     partition_surrogate_entanglement_ : list of ndarray
         SE of every partition, one array per level.
     required_width_ : int
-        ``ceil(exp(max QE))`` over all partitions and tensors: the theorem's lower bound on
-        the width of a locally connected network that fits the data.
+        ``ceil(exp(max QE))`` over all partitions and tensors (the largest of
+        ``level_widths_``): the theorem's lower bound on the width of a locally connected
+        network that fits the data. It can be no more than M, the samples measured.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also
@@ -135,11 +186,14 @@ class EntanglementMeter(BaseEstimator):
         "theta": [Interval(Real, 0, None, closed="neither")],
         "levels": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         "shape": [tuple, None],
+        "target": [StrOptions({"auto", "classes", "values"})],
         "max_samples": [
+            StrOptions({"auto"}),
             Interval(Integral, 2, None, closed="left"),
             Interval(RealNotInt, 0, 1, closed="right"),
             None,
         ],
+        "baseline": ["boolean"],
         "random_state": ["random_state"],
         "shifted": ["boolean"],
         "n_jobs": [Integral, None],
@@ -148,6 +202,9 @@ class EntanglementMeter(BaseEstimator):
 
     # Memory the QE measurement may take (the budget that max_samples keeps to).
     _memory_budget = 4 * 2**30
+    # max_samples="auto": the most samples between these whose estimated work (floating-point
+    # operations, see partition_cost) fits the budget, about 20 s on 2 cores.
+    _min_auto_samples, _max_auto_samples, _auto_work = 200, 1000, 2e11
 
     def __init__(
         self,
@@ -155,7 +212,9 @@ class EntanglementMeter(BaseEstimator):
         levels=None,
         shape=None,
         shifted=True,
-        max_samples=None,
+        target="auto",
+        max_samples="auto",
+        baseline=True,
         random_state=None,
         n_jobs=None,
         verbose=0,
@@ -164,7 +223,9 @@ class EntanglementMeter(BaseEstimator):
         self.levels = levels
         self.shape = shape
         self.shifted = shifted
+        self.target = target
         self.max_samples = max_samples
+        self.baseline = baseline
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -176,33 +237,45 @@ class EntanglementMeter(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Data, at least 2 samples and 2 features. Sparse input is not supported.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data, at least 2 samples and 2 features. Sparse input (e.g. from
+            ``OneHotEncoder``) is densified when the dense copy takes at most 1 GiB.
         y : array-like of shape (n_samples,), default=None
             Class labels (binary: one tensor with -1/+1; multi-class: one one-vs-rest tensor
-            per class), a continuous target (its values weight the samples), or ``None``
-            (every sample weighs 1).
+            per class), values that weight the samples (see ``target``), or ``None`` (every
+            sample weighs 1).
 
         Returns
         -------
         self : object
             Fitted meter.
         """
-        X = validate_data(
-            self, X, dtype=np.float64, order="C", ensure_min_samples=2, ensure_min_features=2
-        )
+        X = self._validate_X(X, reset=True)
+        _warn_if_unscaled(X, self.theta)
         tree, levels = self._tree_and_levels(X.shape[1])
         classes, weights = self._weights(X, y)
-        per_level, shifted = self._partition_qe(X, weights, tree, levels)
+        rng = check_random_state(self.random_state)
+        rows = self._sample_rows(X.shape[0], rng, tree, levels, len(weights))
+        order = rng.permutation(X.shape[1]) if self.baseline else None
+        per_level, shifted, random_order = self._partition_qe(
+            X[rows], weights[:, rows], tree, levels, order
+        )
         se = surrogate_entanglement(X, tree, levels)
 
         # Every attribute is set only once everything is measured: a fit that fails leaves the
         # meter as it was.
         self.classes_ = classes
+        self.target_type_ = None if y is None else ("values" if classes is None else "classes")
+        self.n_samples_measured_ = len(rows)
         self.levels_ = np.array(levels)
         self.partition_entanglement_ = [per_level[l].mean(axis=1) for l in levels]
         self.entanglement_ = np.array([qe.mean() for qe in self.partition_entanglement_])
         self.class_entanglement_ = np.array([per_level[l].mean(axis=0) for l in levels]).T
+        self.entanglement_ceiling_ = np.array(
+            [_ceiling(tree, level, len(rows)).mean() for level in levels]
+        )
+        if random_order is not None:
+            self.random_order_entanglement_ = np.array([random_order[l].mean() for l in levels])
         if shifted is not None:
             self.partition_shifted_entanglement_ = [shifted[l].mean(axis=1) for l in levels]
             self.shifted_entanglement_ = np.array(
@@ -210,9 +283,11 @@ class EntanglementMeter(BaseEstimator):
             )
         self.partition_surrogate_entanglement_ = [se[l] for l in levels]
         self.surrogate_entanglement_ = np.array([s.mean() for s in se.values()])
-        # Rounded first: exp(ln 2) = 2.0000000000000004 must not ask for width 3.
-        max_qe = max(qe.max() for qe in per_level.values())
-        self.required_width_ = int(np.ceil(np.round(np.exp(max_qe), 9)))
+        self.level_widths_ = np.array([_width(per_level[l].max()) for l in levels])
+        self.area_law_ = area_law_fit(
+            *mean_block_geometry(tree, levels), self.entanglement_
+        )
+        self.required_width_ = int(self.level_widths_.max())
         self.score_ = self._score(per_level, shifted, levels)
         return self
 
@@ -244,12 +319,48 @@ class EntanglementMeter(BaseEstimator):
             connected network best.
         """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, dtype=np.float64, order="C", reset=False, ensure_min_samples=2
-        )
+        X = self._validate_X(X, reset=False)
         tree, levels = self._tree_and_levels(X.shape[1])
         _, weights = self._weights(X, y)
-        return self._score(*self._partition_qe(X, weights, tree, levels), levels)
+        rng = check_random_state(self.random_state)
+        rows = self._sample_rows(X.shape[0], rng, tree, levels, len(weights))
+        per_level, shifted, _ = self._partition_qe(X[rows], weights[:, rows], tree, levels)
+        return self._score(per_level, shifted, levels)
+
+    def summary(self):
+        """The measured numbers per level, as a table to read.
+
+        Returns
+        -------
+        summary : str
+            One row per level: its number of blocks, QE, QE in a random feature order (with
+            ``baseline=True``), the ceiling QE cannot exceed, the width the theorem asks
+            for and SE; and how many samples QE was measured on.
+        """
+        check_is_fitted(self)
+        n_features = self.n_features_in_
+        layout = "1-D" if self.shape is None else f"{self.shape[0]} x {self.shape[1]} image"
+        lines = [
+            f"QE in nats of {self.n_samples_measured_:,} samples"
+            + ("" if self.target_type_ is None else f" with {self.target_type_}")
+            + f", {n_features:,} features ({layout}):",
+            f"{'level':>5} {'blocks':>6} {'QE':>8} {'random':>8} {'ceiling':>8} "
+            f"{'width':>6} {'SE':>9}",
+        ]
+        random_order = getattr(self, "random_order_entanglement_", None)
+        for i, level in enumerate(self.levels_):
+            n_blocks = 2**level if self.shape is None else 4**level
+            baseline = "" if random_order is None else f"{random_order[i]:.3g}"
+            lines.append(
+                f"{level:>5} {n_blocks:>6} {self.entanglement_[i]:>8.3g} {baseline:>8} "
+                f"{self.entanglement_ceiling_[i]:>8.3g} {self.level_widths_[i]:>6} "
+                f"{self.surrogate_entanglement_[i]:>9.4g}"
+            )
+        lines.append(
+            "QE near the random order's means the order does not suit a locally connected "
+            "network; near 0, that it suits one of small width."
+        )
+        return "\n".join(lines)
 
     def _score(self, per_level, shifted, levels):
         # The levels that have shifted blocks (all but the tree's deepest); the canonical
@@ -277,15 +388,54 @@ class EntanglementMeter(BaseEstimator):
             tree = canonical_tree(n_features, shape=shape, max_level=levels[-1] + 1)
         return tree, levels
 
-    @staticmethod
-    def _weights(X, y):
+    def _validate_X(self, X, reset):
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=np.float64,
+            order="C",
+            reset=reset,
+            ensure_min_samples=2,
+            ensure_min_features=2 if reset else 1,
+        )
+        return densify(X)  # the Gram matrices need every entry
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _weights(self, X, y):
         if y is None:
             return _tensor_weights(None, X.shape[0])
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         assert_all_finite(y, input_name="y")
-        # The same reading of y as entanglement_entropy's (continuous: values weigh samples).
-        return _tensor_weights(y, X.shape[0])
+        # The same reading of y as entanglement_entropy's.
+        return _tensor_weights(y, X.shape[0], self.target)
+
+    def _sample_rows(self, n_samples, rng, tree, levels, n_tensors):
+        """Sorted rows QE is measured on (all unless max_samples asks for fewer)."""
+        if self.max_samples is None:
+            size = n_samples
+        elif self.max_samples == "auto":
+            # The most samples, up to the cap, whose measurement fits the work budget: the
+            # estimate depends on the data's shape and classes only, never on timings, so
+            # that the same data gets the same sample on any machine.
+            n_features = len(tree.blocks[0][0])
+            size, upper = self._min_auto_samples, self._max_auto_samples
+            while size < upper:
+                middle = (size + upper + 1) // 2
+                work = self._work(tree, levels, middle, n_features, n_tensors, self.baseline)
+                size, upper = (middle, upper) if work <= self._auto_work else (size, middle - 1)
+        elif isinstance(self.max_samples, Integral):
+            size = self.max_samples
+        else:
+            size = max(2, int(self.max_samples * n_samples))
+        if size >= n_samples:
+            return np.arange(n_samples)
+        return np.sort(rng.choice(n_samples, size=size, replace=False))
 
     def _check_memory(self, n_samples):
         """Refuse, before allocating, a measurement whose M x M arrays exceed the budget."""
@@ -302,24 +452,34 @@ class EntanglementMeter(BaseEstimator):
                 f"max_samples={min(fitting, 1000)}) to measure a random subsample."
             )
 
-    def _partition_qe(self, X, weights, tree, levels):
-        n_samples = X.shape[0]
-        if self.max_samples is not None:
-            size = (
-                self.max_samples
-                if isinstance(self.max_samples, Integral)
-                else max(2, int(self.max_samples * n_samples))
-            )
-            if size < n_samples:
-                rng = check_random_state(self.random_state)
-                rows = np.sort(rng.choice(n_samples, size=size, replace=False))
-                X, weights = X[rows], weights[:, rows]
+    def _work(self, tree, levels, n_samples, n_features, n_tensors, baseline):
+        """Estimated floating-point work of measuring QE (see ``partition_cost``)."""
+        canonical = [
+            len(tree.blocks[level][i]) for level in levels for i in tree.partition_indices(level)
+        ]
+        shifted = [
+            sum(len(tree.blocks[level + 1][i]) for i in window)
+            for level in levels
+            for window in (tree.shifted_partitions(level) if self.shifted else [])
+        ]
+        cost = partial(
+            partition_cost, n_features=n_features, n_samples=n_samples, n_tensors=n_tensors
+        )
+        canonical_work = cost(np.array(canonical)).sum() * (2 if baseline else 1)
+        return float(canonical_work + cost(np.array(shifted)).sum())
+
+    def _partition_qe(self, X, weights, tree, levels, order=None):
+        """QE of the canonical partitions, of the shifted blocks (if measured) and of the
+        canonical partitions with the features in ``order`` (if given)."""
         self._check_memory(X.shape[0])
-        n_partitions = sum(len(tree.partition_indices(level)) for level in levels)
-        if self.shifted:
-            n_partitions += sum(len(tree.shifted_partitions(level)) for level in levels)
+        total = self._work(tree, levels, *X.shape, len(weights), order is not None)
+        # The bar counts estimated work, not partitions: a coarse partition can take as long
+        # as a thousand fine ones, and counts would make the ETA swing by hours.
         with tqdm(
-            total=n_partitions, unit="partition", desc=type(self).__name__, disable=not self.verbose
+            total=total,
+            desc=f"{type(self).__name__} ({X.shape[0]} samples)",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+            disable=not self.verbose,
         ) as bar:
             options = dict(theta=self.theta, n_jobs=self.n_jobs, progress=bar.update)
             canonical = entanglement_profile(X, weights, tree, levels, **options)
@@ -328,7 +488,39 @@ class EntanglementMeter(BaseEstimator):
                 if self.shifted
                 else None
             )
-        return canonical, shifted
+            random_order = (
+                None
+                if order is None
+                else entanglement_profile(X[:, order], weights, tree, levels, **options)
+            )
+        return canonical, shifted, random_order
+
+
+def _width(qe):
+    """``ceil(exp(qe))``, rounded first: exp(ln 2) = 2.0000000000000004 must not ask for 3."""
+    return int(np.ceil(np.round(np.exp(qe), 9)))
+
+
+def _ceiling(tree, level, n_samples):
+    """``ln min(M, 2**|K|, 2**|K^c|)`` for each canonical partition of ``level``."""
+    n_features = len(tree.blocks[0][0])
+    sizes = np.array([len(tree.blocks[level][i]) for i in tree.partition_indices(level)])
+    smaller = np.minimum(sizes, n_features - sizes)
+    return np.minimum(np.log(n_samples), smaller * np.log(2))
+
+
+def _warn_if_unscaled(X, theta):
+    """Warn when features reach past a quarter period of phi, where it folds back."""
+    reach = np.quantile(np.abs(X), 0.99) if X.size else 0.0
+    if reach * theta > 0.5:
+        warnings.warn(
+            f"X looks unscaled: 1% of its values exceed {reach:.3g} in magnitude, beyond "
+            f"1 / (2 theta) = {0.5 / theta:.3g}, where the embedding phi folds back and QE "
+            "no longer measures locality. Standardize the features first (StandardScaler), "
+            "or lower theta.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 class _EntanglementScorer:
@@ -339,7 +531,9 @@ class _EntanglementScorer:
 
     def __call__(self, estimator, X, y=None):
         transformed = estimator.transform(X)
-        return EntanglementMeter(**self.meter_params).fit(transformed, y).score_
+        # The score does not use the random-order baseline: skip it unless asked for.
+        meter = EntanglementMeter(**{"baseline": False, **self.meter_params})
+        return meter.fit(transformed, y).score_
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in self.meter_params.items())

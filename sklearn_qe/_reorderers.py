@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 )
 from tqdm.auto import tqdm
 
+from ._checks import densify
 from ._correlation import abs_correlation_graph
 from ._cut_tree import cut_tree_order
 from ._entanglement import surrogate_entanglement
@@ -39,8 +40,9 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, at least 2 samples and 2 features.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, at least 2 samples and 2 features. Sparse input (e.g. from
+            ``OneHotEncoder``) is densified when the dense copy takes at most 1 GiB.
         y : None
             Ignored.
 
@@ -52,12 +54,14 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
         X = validate_data(
             self,
             X,
+            accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             # One memory layout, so that the same data gives the same order bit for bit.
             order="C",
             ensure_min_samples=2,
             ensure_min_features=2,
         )
+        X = densify(X, dtype=X.dtype)  # correlations need the dense columns
         shape = None if self.shape is None else tuple(self.shape)
         tree = canonical_tree(X.shape[1], shape=shape)
         self.permutation_ = self._learn_order(X)
@@ -73,16 +77,19 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data with the features seen in ``fit``.
 
         Returns
         -------
-        X_reordered : ndarray of shape (n_samples, n_features)
-            ``X[:, permutation_]``, same dtype (float32 stays float32).
+        X_reordered : {ndarray, sparse matrix} of shape (n_samples, n_features)
+            ``X[:, permutation_]``, same dtype (float32 stays float32) and, for sparse
+            input, the same sparse format.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
         return X[:, self.permutation_]
 
     def inverse_transform(self, X):
@@ -90,16 +97,16 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the learned order.
 
         Returns
         -------
-        X_original : ndarray of shape (n_samples, n_features)
+        X_original : {ndarray, sparse matrix} of shape (n_samples, n_features)
             Columns back in the order seen in ``fit``.
         """
         check_is_fitted(self)
-        X = check_array(X, dtype=[np.float64, np.float32])
+        X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
@@ -129,6 +136,7 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -173,7 +181,7 @@ class EntanglementReorderer(_BaseReorderer):
         With ``method="cuts"``: cuts METIS tries per node, keeping the best.
     leaf_ordering : {"optimal"} or None, default="optimal"
         With ``method="cuts"``: ``"optimal"`` orients the cut tree to maximise the summed
-        |Pearson correlation| of neighbouring features: in 1-D exactly (optimal leaf ordering of the binary tree
+        absolute Pearson correlation of neighbouring features: in 1-D exactly (optimal leaf ordering of the binary tree
         among the allowed exchanges, Bar-Joseph et al. 2001) up to 1024 features and
         approximately beyond; in 2-D greedily, each node placing its four quadrants and
         their mirror images best across the seams they share. ``None`` keeps the order the
@@ -194,7 +202,7 @@ class EntanglementReorderer(_BaseReorderer):
         The same in the learned order.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also
@@ -303,7 +311,7 @@ class IGTDReorderer(_BaseReorderer):
     ----------
     permutation_ : ndarray of shape (n_features,)
         Column indices in the learned order: ``transform(X) == X[:, permutation_]``.
-    errors_ : ndarray of shape (n_steps_ + 1,)
+    errors_ : ndarray of shape (``n_steps_ + 1``,)
         Ranking mismatch before the first step and after each step.
     n_steps_ : int
         Steps taken.
@@ -313,7 +321,7 @@ class IGTDReorderer(_BaseReorderer):
         The same in the learned order.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when X has string column names.
 
     See Also

@@ -13,6 +13,9 @@ from sklearn_qe import (
     EntanglementReorderer,
     IGTDReorderer,
     PermutationDisplay,
+    canonical_tree,
+    entanglement_capacity,
+    mean_block_geometry,
 )
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -205,3 +208,70 @@ def test_import_does_not_import_matplotlib():
         "assert 'torch' not in sys.modules, 'torch'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_capacity_line_holds_the_network_capacity_per_level(meter):
+    widths = [2, 4, 8, 8]  # the 4 levels of the tree over 16 features; the meter has 3
+    display = EntanglementDisplay.from_estimator(meter, network_widths=widths, label="walk")
+
+    capacity = entanglement_capacity(widths, 16)
+    line = display.capacity_line_
+    np.testing.assert_array_equal(line.get_xdata(), meter.levels_)
+    np.testing.assert_allclose(line.get_ydata(), capacity[meter.levels_ - 1])
+    assert line.get_drawstyle() == "steps-mid"
+    assert line.axes is display.ax_
+    assert display.ax_.get_ylim()[1] >= capacity[: len(meter.levels_)].max()
+    legend_labels = [text.get_text() for text in display.ax_.get_legend().get_texts()]
+    assert legend_labels == ["walk", "network capacity", "SE (dashed, right axis)"]
+
+    same = EntanglementDisplay.from_estimator(meter, ax=display.ax_, network_widths=widths)
+    assert same.capacity_line_ is line
+    bare = EntanglementDisplay.from_estimator(meter)
+    assert bare.capacity_line_ is None
+
+
+def test_plot_takes_a_capacity_per_tree_level(meter):
+    display = EntanglementDisplay(levels=[2, 3], entanglement=meter.entanglement_[1:])
+    display.plot(capacity=[5.0, 4.0, 3.0, 2.0])
+    np.testing.assert_array_equal(display.capacity_line_.get_ydata(), [4.0, 3.0])
+    with pytest.raises(ValueError, match="capacity must hold one value per level 1..3"):
+        display.plot(capacity=[5.0, 4.0])
+
+
+def test_block_size_kind_plots_qe_against_block_size_on_log_axes(meter):
+    display = EntanglementDisplay.from_estimator(meter, kind="block_size", label="walk")
+
+    sizes, _ = mean_block_geometry(canonical_tree(16), meter.levels_)
+    np.testing.assert_allclose(display.line_.get_xdata(), sizes)
+    np.testing.assert_allclose(display.line_.get_ydata(), meter.entanglement_)
+    assert display.ax_.get_xscale() == display.ax_.get_yscale() == "log"
+    assert display.ax_.get_xlabel() == "mean block size (features)"
+    assert display.surrogate_ax_ is None
+    slope, intercept = np.polyfit(np.log(sizes), np.log(meter.entanglement_), 1)
+    assert display.size_exponent_ == pytest.approx(slope)
+    np.testing.assert_allclose(
+        display.fit_line_.get_ydata(), np.exp(intercept) * display.fit_line_.get_xdata() ** slope
+    )
+    assert display.line_.get_label() == f"walk (QE ~ size^{slope:.2f})"
+
+
+def test_block_size_kind_leaves_out_levels_without_qe():
+    display = EntanglementDisplay(
+        levels=[1, 2, 3], entanglement=[0.8, 0.4, 0.0], block_sizes=[8.0, 4.0, 2.0]
+    ).plot(kind="block_size")
+    assert display.size_exponent_ == pytest.approx(1.0)
+    np.testing.assert_allclose(display.fit_line_.get_xdata(), [4.0, 8.0])
+
+    single = EntanglementDisplay(
+        levels=[1, 2], entanglement=[0.5, 0.0], block_sizes=[8.0, 4.0]
+    ).plot(kind="block_size")
+    assert np.isnan(single.size_exponent_) and single.fit_line_ is None
+    assert single.line_.get_label() == "QE"
+
+
+def test_kind_is_checked(meter):
+    with pytest.raises(ValueError, match="kind must be one of"):
+        EntanglementDisplay.from_estimator(meter, kind="levels")
+    display = EntanglementDisplay(levels=meter.levels_, entanglement=meter.entanglement_)
+    with pytest.raises(ValueError, match="needs the block_sizes"):
+        display.plot(kind="block_size")

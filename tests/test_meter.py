@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -14,10 +15,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from bad_inputs import COMMON_BAD_INPUTS
 from sklearn_qe import (
     EntanglementMeter,
+    area_law_fit,
     canonical_tree,
     entanglement_entropy,
     entanglement_scorer,
     make_entanglement_scorer,
+    mean_block_geometry,
 )
 
 
@@ -136,8 +139,8 @@ def test_binary_and_continuous_targets():
 
 def test_max_samples_measures_a_reproducible_subsample(digits):
     X, y = digits
-    full = EntanglementMeter(levels=2).fit(X, y)
-    same = EntanglementMeter(levels=2, max_samples=len(X)).fit(X, y)
+    full = EntanglementMeter(levels=2, baseline=False).fit(X, y)
+    same = EntanglementMeter(levels=2, max_samples=len(X), baseline=False).fit(X, y)
     np.testing.assert_array_equal(full.entanglement_, same.entanglement_)
     a = EntanglementMeter(levels=2, max_samples=100, random_state=0).fit(X, y)
     b = EntanglementMeter(levels=2, max_samples=100, random_state=0).fit(X, y)
@@ -151,27 +154,50 @@ def test_max_samples_measures_a_reproducible_subsample(digits):
 
 def test_n_jobs_gives_the_same_numbers(digits):
     X, y = digits
-    one = EntanglementMeter(shape=(8, 8), n_jobs=1).fit(X, y)
-    two = EntanglementMeter(shape=(8, 8), n_jobs=2).fit(X, y)
+    one = EntanglementMeter(shape=(8, 8), n_jobs=1, baseline=False).fit(X, y)
+    two = EntanglementMeter(shape=(8, 8), n_jobs=2, baseline=False).fit(X, y)
     for a, b in zip(one.partition_entanglement_, two.partition_entanglement_):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
-def test_verbose_shows_progress_over_partitions(digits, capsys):
+def test_verbose_shows_progress_over_estimated_work(digits, capsys, monkeypatch):
     X, y = digits
+    X, y = X[:100], y[:100]
     EntanglementMeter(shape=(8, 8), levels=2).fit(X, y)
     assert capsys.readouterr().err == ""
     EntanglementMeter(shape=(8, 8), levels=2, verbose=1).fit(X, y)
     err = capsys.readouterr().err
-    # 4 + 16 canonical partitions, 5 + 33 shifted ones (windows of 2 x 2 finer blocks).
-    assert "EntanglementMeter" in err and "58/58" in err
+    assert "EntanglementMeter (100 samples)" in err and "100%" in err
+    # The bar's total is exactly the work its updates report: it ends at 100%, never past.
+    import sklearn_qe._meter as meter_module
+
+    bars = []
+
+    class RecordingBar:
+        def __init__(self, total, **kwargs):
+            self.total, self.done = total, 0.0
+            bars.append(self)
+
+        def update(self, work):
+            self.done += work
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(meter_module, "tqdm", RecordingBar)
+    EntanglementMeter(shape=(8, 8), levels=2, verbose=1).fit(X, y)
+    EntanglementMeter(levels=3, shifted=False, baseline=False).fit(X[:, :30])
+    assert [bar.done for bar in bars] == pytest.approx([bar.total for bar in bars])
 
 
 def test_natural_pixel_order_is_less_entangled(digits):
     X, y = digits
     shuffled = X[:, np.random.default_rng(0).permutation(64)]
-    natural = EntanglementMeter(shape=(8, 8)).fit(X, y)
-    random = EntanglementMeter(shape=(8, 8)).fit(shuffled, y)
+    natural = EntanglementMeter(shape=(8, 8), baseline=False).fit(X, y)
+    random = EntanglementMeter(shape=(8, 8), baseline=False).fit(shuffled, y)
     assert natural.entanglement_[0] < random.entanglement_[0]
     assert natural.surrogate_entanglement_[0] < random.surrogate_entanglement_[0]
 
@@ -190,7 +216,8 @@ def test_dataframe_input_and_pickle(digits):
 def test_grid_search_prefers_the_natural_order(digits):
     X, y = digits
     shuffle = FunctionTransformer(lambda Z: Z[:, np.random.default_rng(0).permutation(64)])
-    pipe = Pipeline([("order", "passthrough"), ("meter", EntanglementMeter(shape=(8, 8), levels=1))])
+    meter = EntanglementMeter(shape=(8, 8), levels=1, baseline=False)
+    pipe = Pipeline([("order", "passthrough"), ("meter", meter)])
     search = GridSearchCV(pipe, {"order": ["passthrough", shuffle]}, cv=3).fit(X, y)
     assert search.best_params_["order"] == "passthrough"
     assert np.all(search.cv_results_["mean_test_score"] < 0)
@@ -199,10 +226,10 @@ def test_grid_search_prefers_the_natural_order(digits):
 def test_scorer_for_transformer_pipelines(digits):
     X, y = digits
     identity = FunctionTransformer().fit(X)
-    meter = EntanglementMeter().fit(X, y)
+    meter = EntanglementMeter(baseline=False).fit(X, y)
     assert entanglement_scorer(identity, X, y) == pytest.approx(meter.score(X, y))
     scorer = make_entanglement_scorer(shape=(8, 8), levels=1)
-    image_meter = EntanglementMeter(shape=(8, 8), levels=1).fit(X, y)
+    image_meter = EntanglementMeter(shape=(8, 8), levels=1, baseline=False).fit(X, y)
     assert scorer(identity, X, y) == pytest.approx(image_meter.score(X, y))
     assert pickle.loads(pickle.dumps(scorer))(identity, X, y) == scorer(identity, X, y)
     assert "shape=(8, 8)" in repr(scorer)
@@ -285,3 +312,99 @@ def test_score_falls_back_to_the_canonical_partitions_without_shifted_blocks():
     X = np.random.default_rng(0).standard_normal((20, 8))
     deepest_only = EntanglementMeter(levels=[3]).fit(X)  # single features: nothing to shift
     assert deepest_only.score_ == pytest.approx(-deepest_only.entanglement_.mean())
+
+
+def test_target_kinds():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4))
+    # Whole-number floats with many distinct values (load_diabetes' target) are values.
+    counts = rng.integers(25, 350, 60).astype(float)
+    auto = EntanglementMeter(levels=1).fit(X, counts)
+    assert auto.target_type_ == "values" and auto.classes_ is None
+    assert auto.class_entanglement_.shape == (1, 1)
+    values = EntanglementMeter(levels=1, target="values").fit(X, counts)
+    np.testing.assert_allclose(values.entanglement_, auto.entanglement_)
+    assert auto.entanglement_[0] == pytest.approx(
+        entanglement_entropy(X, counts, [0, 1]), abs=1e-10
+    )
+    as_classes = EntanglementMeter(levels=1, target="classes").fit(X, counts)
+    assert as_classes.target_type_ == "classes"
+    assert as_classes.class_entanglement_.shape[0] == len(np.unique(counts))
+    # Few whole-number values, ints and strings are labels; non-integer floats are values.
+    few = rng.integers(0, 3, 60)
+    assert EntanglementMeter(levels=1).fit(X, few.astype(float)).classes_.tolist() == [0, 1, 2]
+    assert EntanglementMeter(levels=1).fit(X, counts.astype(int)).target_type_ == "classes"
+    assert EntanglementMeter(levels=1).fit(X, counts + 0.5).target_type_ == "values"
+    assert EntanglementMeter(levels=1).fit(X).target_type_ is None
+    with pytest.raises(TypeError, match="target='values' needs a numeric y"):
+        EntanglementMeter(levels=1, target="values").fit(X, np.where(few, "a", "b"))
+    with pytest.raises(ValueError, match="target"):
+        EntanglementMeter(target="regression").fit(X, counts)
+    with pytest.raises(ValueError, match="target must be one of"):
+        entanglement_entropy(X, counts, [0, 1], target="numbers")
+    assert entanglement_entropy(X, counts, [0, 1], target="classes") != pytest.approx(
+        entanglement_entropy(X, counts, [0, 1])
+    )
+
+
+def test_default_measures_qe_on_a_documented_subsample():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((1200, 4))
+    meter = EntanglementMeter(levels=1, random_state=0).fit(X)
+    assert meter.n_samples_measured_ == 1000
+    assert EntanglementMeter(levels=1, max_samples=None).fit(X).n_samples_measured_ == 1200
+    assert EntanglementMeter(levels=1).fit(X[:999]).n_samples_measured_ == 999
+    # The same rows as an explicit max_samples of the same size.
+    explicit = EntanglementMeter(levels=1, max_samples=1000, random_state=0).fit(X)
+    np.testing.assert_array_equal(meter.entanglement_, explicit.entanglement_)
+
+
+def test_numbers_in_context():
+    rng = np.random.default_rng(0)
+    # Smooth series: neighbouring features correlate, so a random order entangles more.
+    X = StandardScaler().fit_transform(np.cumsum(rng.standard_normal((200, 16)), axis=1))
+    meter = EntanglementMeter(theta=0.5, random_state=0).fit(X)
+    # ln min(M, 2^|K|, 2^|K^c|): blocks of 8, 4, 2 and 1 features out of 16, M = 200.
+    np.testing.assert_allclose(
+        meter.entanglement_ceiling_, [np.log(200), 4 * np.log(2), 2 * np.log(2), np.log(2)]
+    )
+    assert np.all(meter.entanglement_ <= meter.entanglement_ceiling_ + 1e-9)
+    assert np.all(meter.random_order_entanglement_[:2] > meter.entanglement_[:2])
+    # Single features: a random order has the same partitions.
+    assert meter.random_order_entanglement_[-1] == pytest.approx(meter.entanglement_[-1])
+    assert not hasattr(EntanglementMeter(baseline=False).fit(X), "random_order_entanglement_")
+    widths = [int(np.ceil(np.exp(qe.max()) - 1e-9)) for qe in meter.partition_entanglement_]
+    np.testing.assert_array_equal(meter.level_widths_, widths)
+    assert meter.required_width_ == meter.level_widths_.max()
+    fit = area_law_fit(*mean_block_geometry(canonical_tree(16), meter.levels_), meter.entanglement_)
+    assert meter.area_law_.size_exponent == pytest.approx(fit.size_exponent)
+    summary = meter.summary()
+    assert "200 samples" in summary and len(summary.splitlines()) == 3 + len(meter.levels_)
+    assert f"{meter.entanglement_[0]:.3g}" in summary.splitlines()[2]
+
+
+def test_unscaled_input_warns():
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:100], y[:100]
+    with pytest.warns(UserWarning, match="X looks unscaled"):
+        EntanglementMeter(shape=(8, 8), levels=1, baseline=False).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EntanglementMeter(shape=(8, 8), levels=1, baseline=False).fit(X / 16, y)
+        EntanglementMeter(shape=(8, 8), levels=1, baseline=False).fit(
+            StandardScaler().fit_transform(X), y
+        )
+
+
+def test_sparse_input_from_one_hot_encoder():
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    categories = rng.integers(0, 3, (80, 4))
+    encoder = OneHotEncoder().fit(categories)  # sparse output by default
+    X_sparse = encoder.transform(categories)
+    pipe = Pipeline([("encode", OneHotEncoder()), ("meter", EntanglementMeter(levels=2))])
+    sparse_score = pipe.fit(categories).score(categories)
+    dense = EntanglementMeter(levels=2).fit(X_sparse.toarray())
+    np.testing.assert_allclose(pipe["meter"].entanglement_, dense.entanglement_)
+    assert sparse_score == pytest.approx(dense.score_)

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
@@ -108,8 +109,8 @@ def test_entanglement_reorderer_lowers_se_and_qe_on_a_smooth_process(permuted_sm
     before, after = reorderer.surrogate_entanglement_before_, reorderer.surrogate_entanglement_
     assert np.all(after[:-1] < before[:-1]) and after[-1] == pytest.approx(before[-1])
     Xs = StandardScaler().fit_transform(X)
-    random = EntanglementMeter(levels=4).fit(Xs)
-    reordered = EntanglementMeter(levels=4).fit(reorderer.transform(Xs))
+    random = EntanglementMeter(levels=4, baseline=False).fit(Xs)
+    reordered = EntanglementMeter(levels=4, baseline=False).fit(reorderer.transform(Xs))
     assert reordered.entanglement_.mean() < random.entanglement_.mean()
 
 
@@ -119,8 +120,9 @@ def test_entanglement_reorderer_lowers_se_and_qe_on_digits(permuted_digits):
     # Level 3 blocks are single pixels: their SE is the same in any order.
     before, after = reorderer.surrogate_entanglement_before_, reorderer.surrogate_entanglement_
     assert np.all(after[:2] < before[:2]) and after[2] == pytest.approx(before[2])
-    random = EntanglementMeter(shape=(8, 8), levels=2).fit(X, y)
-    reordered = EntanglementMeter(shape=(8, 8), levels=2).fit(reorderer.transform(X), y)
+    meter = EntanglementMeter(shape=(8, 8), levels=2, baseline=False)
+    random = clone(meter).fit(X, y)
+    reordered = clone(meter).fit(reorderer.transform(X), y)
     assert reordered.entanglement_.mean() < random.entanglement_.mean()
 
 
@@ -300,7 +302,7 @@ def test_leaf_ordering_keeps_entanglement_and_raises_neighbour_similarity(
         assert sorted(tuple(sorted(paper.permutation_[b])) for b in level) == sorted(
             tuple(sorted(oriented.permutation_[b])) for b in level
         )
-    meter = EntanglementMeter(shape=shape)
+    meter = EntanglementMeter(shape=shape, baseline=False)
     np.testing.assert_allclose(
         meter.fit(paper.transform(X)).entanglement_,
         meter.fit(oriented.transform(X)).entanglement_,
@@ -351,3 +353,15 @@ def test_an_interrupted_fit_leaves_the_reorderer_as_it_was(monkeypatch, permuted
         unfitted.fit(permuted_smooth)
     with pytest.raises(NotFittedError):
         unfitted.transform(permuted_smooth)
+
+
+@pytest.mark.parametrize("reorderer", [EntanglementReorderer(random_state=0), IGTDReorderer()])
+def test_sparse_input_is_reordered_as_dense_and_stays_sparse(reorderer):
+    X = sparse.random(60, 12, density=0.4, format="csr", random_state=0)
+    dense = clone(reorderer).fit(X.toarray())
+    reorderer = clone(reorderer).fit(X)
+    np.testing.assert_array_equal(reorderer.permutation_, dense.permutation_)
+    reordered = reorderer.transform(X)
+    assert sparse.issparse(reordered)
+    np.testing.assert_array_equal(reordered.toarray(), X.toarray()[:, reorderer.permutation_])
+    np.testing.assert_array_equal(reorderer.inverse_transform(reordered).toarray(), X.toarray())
