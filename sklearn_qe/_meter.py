@@ -83,9 +83,10 @@ class EntanglementMeter(BaseEstimator):
     max_samples : "auto", int, float or None, default="auto"
         QE costs ``O(M**2 N + M**3)`` per partition and tensor for M samples, so by default
         it is measured on a random subsample. ``"auto"`` takes the most samples, from 200
-        up to 1,000 (all when fewer), whose estimated work fits a budget of about 20 s on
-        2 cores: 1,000 for digits without labels, 497 with its 10 classes, 298 for 1,000
-        features without labels, 200 for 617 features and 26 classes. The estimate counts
+        up to 1,000 (all when fewer), whose estimated work fits a budget (measured: 13 s for digits
+        with its 10 classes on 627 samples, 34 s for 5,000 x 1,000 features without labels
+        on 403 samples, on 2 cores; 1,000 samples for digits without labels, 200 for 617
+        features and 26 classes). The estimate counts
         operations from the data's shape, classes and the settings, never timings, so the
         same data gets the same subsample on any machine; ``n_samples_measured_`` and
         ``summary`` say how many samples QE used. An int takes that many samples, a float
@@ -102,10 +103,12 @@ class EntanglementMeter(BaseEstimator):
         Seeds the subsample and the random order of the baseline.
     n_jobs : int or None, default=None
         Number of threads measuring partitions in parallel (LAPACK releases the GIL), each
-        with ``cores // n_jobs`` BLAS threads; see ``benchmarks/bench_meter.py`` for threads
+        with ``cores // n_jobs`` BLAS threads (one with ``None``: multi-threaded BLAS on
+        these small matrices gains little, and loses tenfold while another process holds a
+        core); ``n_jobs=-1`` uses every core. See ``benchmarks/bench_meter.py`` for threads
         vs processes. Results agree across ``n_jobs`` up to rounding (about 1e-14).
     verbose : int, default=0
-        Show a progress bar over the partitions.
+        Show a progress bar over the partitions, weighted by their estimated work.
 
     Attributes
     ----------
@@ -203,8 +206,8 @@ class EntanglementMeter(BaseEstimator):
     # Memory the QE measurement may take (the budget that max_samples keeps to).
     _memory_budget = 4 * 2**30
     # max_samples="auto": the most samples between these whose estimated work (floating-point
-    # operations, see partition_cost) fits the budget, about 20 s on 2 cores.
-    _min_auto_samples, _max_auto_samples, _auto_work = 200, 1000, 2e11
+    # operations, see partition_cost) fits the budget: 13 to 34 s on 2 cores (docstring).
+    _min_auto_samples, _max_auto_samples, _auto_work = 200, 1000, 4e11
 
     def __init__(
         self,
