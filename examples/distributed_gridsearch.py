@@ -1,4 +1,5 @@
 """Run the grid search over feature order and network width on a dask.distributed cluster.
+=======================================================================================
 
 The search is plain scikit-learn, ``GridSearchCV(..., n_jobs=-1)``; only the joblib backend
 changes: inside ``joblib.parallel_config(backend="dask")`` with a ``distributed.Client``

@@ -1,4 +1,5 @@
 """Let GridSearchCV choose the feature order and the network width.
+================================================================
 
 scikit-learn's digits with their 64 pixel columns shuffled, as if they were tabular
 features in an arbitrary order, read as a 1-D sequence by a residual CNN. The grid chooses

@@ -1,4 +1,5 @@
 """Choose a feature order without training a network: GridSearchCV with entanglement_scorer.
+=========================================================================================
 
 scikit-learn's digits with their 64 pixel columns shuffled, as if they were tabular features
 in an arbitrary order. The grid holds candidate reorderings; each is fitted on the training
