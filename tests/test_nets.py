@@ -1,3 +1,4 @@
+import inspect
 import pickle
 import re
 
@@ -5,11 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -49,6 +52,14 @@ FLOAT32_SUBSET = {
     ),
 }
 
+# They fit once per sparse format and check only that fit and predict go through (the nets
+# densify sparse input): one epoch is enough, and 20 per format would take minutes.
+SPARSE_CHECKS = {
+    "check_estimator_sparse_array",
+    "check_estimator_sparse_matrix",
+    "check_estimator_sparse_tag",
+}
+
 
 def _expected_failed_checks(estimator):
     if isinstance(estimator, tuple(REGRESSORS)):
@@ -61,6 +72,8 @@ def _expected_failed_checks(estimator):
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible(estimator, check):
+    if check.func.__name__ in SPARSE_CHECKS:
+        estimator = clone(estimator).set_params(max_epochs=1)
     check(estimator)
 
 
@@ -365,9 +378,10 @@ _SHAPE_MESSAGE = "module__shape must be a pair (height, width) of positive ints 
 BAD_PARAMS = [
     # (estimator, parameters, error, message)
     (LocalCNNClassifier, {"module__channels": 0}, ValueError,
-     "module__channels must be a positive int, got 0."),
+     "module__channels must be a positive int or a list of 4 positive ints (one per stage: "
+     "the stem, then each of the n_blocks=3 residual blocks), got 0."),
     (LocalCNNRegressor, {"module__channels": 2.5}, TypeError,
-     "module__channels must be a positive int, got 2.5."),
+     "module__channels must be a positive int or a list of 4 positive ints"),
     (LocalCNNClassifier, {"module__channels": True}, TypeError,
      "module__channels must be a positive int"),
     (LocalCNNClassifier, {"module__kernel_size": 0}, ValueError,
@@ -426,6 +440,8 @@ BAD_PARAMS = [
      "lr must be a positive float, got 0.0."),
     (LocalCNNClassifier, {"lr": -1e-3}, ValueError,
      "lr must be a positive float, got -0.001."),
+    (S4Regressor, {"normalize_y": "yes"}, TypeError,
+     "normalize_y must be a bool, got 'yes'."),
 ]
 
 
@@ -463,7 +479,134 @@ def test_edge_hyperparameters_are_accepted(Net, params):
 
 
 def test_modules_name_their_own_parameters():
-    with pytest.raises(ValueError, match="^channels must be a positive int, got 0"):
+    with pytest.raises(ValueError, match="^channels must be a positive int or a list"):
         ResCNN1d(8, 2, channels=0)
     with pytest.raises(ValueError, match="^n_heads must divide d_model"):
         LocalAttentionNet(8, 2, d_model=10, n_heads=4)
+
+
+def _scaled_target_data():
+    """200 samples, 8 features; a learnable target of mean 1e4 and spread about 1400."""
+    X = np.random.default_rng(0).standard_normal((200, 8))
+    return X, (X[:, 0] - X[:, 3]) * 1000 + 1e4
+
+
+def _raw_outputs(net, X):
+    return net.forward(X.astype(np.float32)).numpy().astype(np.float64)
+
+
+@pytest.mark.parametrize("Net", REGRESSORS)
+def test_regressors_train_on_the_standardized_target(Net):
+    X, y = _scaled_target_data()
+    net = Net(max_epochs=3, random_state=0).fit(X[:150], y[:150])
+    np.testing.assert_allclose(net.y_mean_, [y[:150].mean()])
+    np.testing.assert_allclose(net.y_scale_, [y[:150].std()])
+    assert net.history_[0]["train_loss"] < 100  # a squared error in units of the target's std
+    predicted = net.predict(X[150:])
+    np.testing.assert_allclose(
+        predicted, _raw_outputs(net, X[150:]).ravel() * net.y_scale_ + net.y_mean_
+    )
+    # On the target's scale, unlike the outputs near 0 an unscaled fit starts from (below).
+    assert net.score(X[150:], y[150:]) > -1
+    assert net.score(X[150:], y[150:]) == pytest.approx(
+        1 - np.sum((y[150:] - predicted) ** 2) / np.sum((y[150:] - y[150:].mean()) ** 2)
+    )
+
+
+def test_regressor_without_target_scaling_trains_on_the_raw_target():
+    X, y = _scaled_target_data()
+    net = LocalCNNRegressor(max_epochs=3, normalize_y=False, random_state=0).fit(X[:150], y[:150])
+    assert net.y_mean_.tolist() == [0.0] and net.y_scale_.tolist() == [1.0]
+    assert net.history_[0]["train_loss"] > 1e6
+    np.testing.assert_array_equal(net.predict(X[150:]), _raw_outputs(net, X[150:]).ravel())
+    assert net.score(X[150:], y[150:]) < -10  # outputs still near 0, targets near 1e4
+
+
+def test_target_scaling_per_column_partial_fit_and_pickle():
+    X, y = _scaled_target_data()
+    targets = np.column_stack([y, np.full(200, 7.0), -y / 1000])
+    net = LocalCNNRegressor(max_epochs=2, random_state=0).partial_fit(X, targets)
+    mean, scale = net.y_mean_, net.y_scale_
+    np.testing.assert_allclose(mean, targets.mean(axis=0))
+    assert scale[1] == 1.0  # a constant column is only centred
+    np.testing.assert_allclose(scale[[0, 2]], [y.std(), y.std() / 1000])
+    assert net.predict(X).shape == (200, 3)
+    net.partial_fit(X, targets + 5e3)  # trained further on the first call's scaling
+    assert net.y_mean_ is mean and net.y_scale_ is scale
+    restored = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(restored.predict(X), net.predict(X))
+    np.testing.assert_array_equal(restored.y_scale_, scale)
+    net.fit(X, targets + 5e3)  # fit starts over, scaling included
+    np.testing.assert_allclose(net.y_mean_, mean + 5e3)
+
+
+def test_sparse_input_from_one_hot_encoder_in_a_pipeline():
+    rng = np.random.default_rng(0)
+    categories = rng.integers(0, 30, size=(120, 3)).astype(str)
+    y = categories[:, 0].astype(int) % 3
+    sparse_pipe = make_pipeline(
+        OneHotEncoder(handle_unknown="ignore"), LocalCNNClassifier(max_epochs=2, random_state=0)
+    ).fit(categories, y)
+    assert sparse.issparse(sparse_pipe[0].transform(categories))
+    dense_pipe = make_pipeline(
+        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+        LocalCNNClassifier(max_epochs=2, random_state=0),
+    ).fit(categories, y)
+    np.testing.assert_array_equal(
+        sparse_pipe.predict_proba(categories), dense_pipe.predict_proba(categories)
+    )
+
+    net = LocalCNNRegressor(max_epochs=1, random_state=0)
+    X = sparse.random(40, 8, density=0.3, format="csc", random_state=0)
+    X.data[0] = 1e300
+    with pytest.raises(ValueError, match=re.escape("X has values beyond the float32 range")):
+        net.fit(X, np.arange(40.0))
+    huge = sparse.csr_matrix((100_000, 10_000))  # 3.7 GiB as dense float32
+    message = r"dense float32 copy would take 3\.73 GiB.*OneHotEncoder\(sparse_output=False\)"
+    with pytest.raises(ValueError, match=message):
+        net.fit(huge, np.zeros(100_000))
+
+
+@pytest.mark.parametrize("Net", CLASSIFIERS + REGRESSORS)
+def test_docstrings_name_every_module_parameter(Net):
+    module = inspect.signature(Net).parameters["module"].default
+    module_parameters = set(inspect.signature(module).parameters) - {"n_features", "n_outputs"}
+    documented = set()
+    for names in re.findall(r"^(\w+(?:, \w+)*) : ", inspect.getdoc(Net), flags=re.MULTILINE):
+        documented.update(names.split(", "))
+    assert {f"module__{name}" for name in module_parameters} <= documented
+    assert ("normalize_y" in documented) == (Net in REGRESSORS)
+
+
+@pytest.mark.parametrize("Module, kwargs", [(ResCNN1d, {}), (ResCNN2d, {"shape": (4, 4)})])
+def test_cnn_channels_per_stage(Module, kwargs):
+    torch.manual_seed(0)
+    net = Module(16, 3, channels=[4, 8, 8], n_blocks=2, **kwargs)
+    assert net(torch.randn(5, 16)).shape == (5, 3)
+    assert [block.body[0].out_channels for block in net.blocks] == [8, 8]
+    assert net.head[-1].in_features == 8  # the last stage's width
+    # The width changes in block 1 only: a 1x1 projection on its shortcut, none on block 2's.
+    assert isinstance(net.blocks[0].shortcut[0], torch.nn.modules.conv._ConvNd)
+    assert net.blocks[0].shortcut[0].kernel_size in ((1,), (1, 1))
+    assert isinstance(net.blocks[1].shortcut, torch.nn.Identity)
+
+    def n_parameters(module):
+        return sum(p.numel() for p in module.parameters())
+
+    uniform = Module(16, 3, channels=[8, 8, 8], n_blocks=2, **kwargs)
+    assert n_parameters(uniform) == n_parameters(Module(16, 3, channels=8, n_blocks=2, **kwargs))
+    assert n_parameters(net) != n_parameters(uniform)
+    with pytest.raises(ValueError, match=re.escape("a list of 3 positive ints (one per stage")):
+        Module(16, 3, channels=[4, 8], n_blocks=2, **kwargs)
+    with pytest.raises(ValueError, match="^channels must be"):
+        Module(16, 3, channels=[4, 0, 8], n_blocks=2, **kwargs)
+    with pytest.raises(TypeError, match="^channels must be"):
+        Module(16, 3, channels=[4, 8.0, 8], n_blocks=2, **kwargs)
+
+
+def test_cnn_estimator_takes_channels_per_stage():
+    X, y = _small_data(LocalCNNClassifier)
+    net = LocalCNNClassifier(module__channels=(4, 6), module__n_blocks=1, max_epochs=1)
+    assert net.fit(X, y).module_.head[-1].in_features == 6
+    with pytest.raises(ValueError, match=re.escape("module__channels must be a positive int or a list of 2")):
+        net.set_params(module__channels=[4, 6, 8]).fit(X, y)

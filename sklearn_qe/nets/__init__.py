@@ -1,4 +1,5 @@
-"""Locally connected networks (CNN, S4, local attention) as scikit-learn estimators.
+"""Locally connected networks (CNN, S4, local attention, the theorem's tree tensor network)
+as scikit-learn estimators.
 
 Importing this subpackage imports torch; ``import sklearn_qe`` alone does not.
 """
@@ -12,6 +13,7 @@ from ._estimators import (
     S4Regressor,
 )
 from ._modules import LocalAttentionNet, ResCNN1d, ResCNN2d, S4DNet
+from ._tensor_network import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
 
 __all__ = [
     "LocalAttentionClassifier",
@@ -24,4 +26,7 @@ __all__ = [
     "S4Classifier",
     "S4DNet",
     "S4Regressor",
+    "TensorNetworkClassifier",
+    "TensorNetworkRegressor",
+    "TreeTensorNet",
 ]

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from scipy import sparse
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._available_if import available_if
@@ -23,6 +24,7 @@ from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, Prin
 from skorch.dataset import ValidSplit
 from skorch.history import History
 
+from .._checks import densify
 from .._fit_state import all_or_nothing
 from ._modules import (
     LocalAttentionNet,
@@ -101,9 +103,16 @@ class _TabularNetMixin:
 
     def _validate_X(self, X, reset):
         X = validate_data(
-            self, X, dtype=[np.float32, np.float64], reset=reset, ensure_min_samples=2 if reset else 1
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float32, np.float64],
+            reset=reset,
+            ensure_min_samples=2 if reset else 1,
         )
-        _check_float32_range(X, "X", "features")
+        # On the stored values, before the float32 copy would turn them into inf.
+        _check_float32_range(X.data if sparse.issparse(X) else X, "X", "features")
+        X = densify(X, dtype=np.float32)  # the networks compute on dense tensors
         # Writable: pandas hands out read-only views, which torch warns it cannot protect.
         return np.require(X, dtype=np.float32, requirements=["W"])
 
@@ -176,9 +185,10 @@ class _TabularNetMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Features, float32/float64 arrays or a pandas DataFrame, within the float32
-            range the network computes in.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Features, float32/float64 arrays, a pandas DataFrame or a scipy sparse
+            matrix (densified, up to 1 GiB of float32), within the float32 range the
+            network computes in.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels of any type (classifiers) or targets (regressors).
         **fit_params : dict
@@ -205,8 +215,8 @@ class _TabularNetMixin:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Features.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Features, as for ``fit``.
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Labels or targets.
         classes : array-like or None, default=None
@@ -267,6 +277,7 @@ class _TabularNetMixin:
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -329,25 +340,40 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         *,
         criterion=torch.nn.MSELoss,
         train_split=ValidSplit(0.2, random_state=0),
+        normalize_y=True,
         **kwargs,
     ):
         super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
+        self.normalize_y = normalize_y
+
+    def _check_training_params(self):
+        super()._check_training_params()
+        if not isinstance(self.normalize_y, (bool, np.bool_)):
+            raise TypeError(f"normalize_y must be a bool, got {self.normalize_y!r}.")
 
     def _encode_target(self, y, reset, classes):
-        y = check_array(y, ensure_2d=False, dtype=[np.float32, np.float64], input_name="y")
+        # float64 first: the scaling is learned in float64 from any y that is not float32,
+        # so that list and array inputs give the same network.
+        y = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y")
         _check_float32_range(y, "y", "targets")
-        y = y.astype(np.float32, copy=False)
         if y.ndim > 2:
             raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_targets), got {y.shape}.")
-        if reset:
-            self._y_is_1d = y.ndim == 1
-            self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         # A (n, 1) target: MSELoss against the (batch, 1) output would silently broadcast a
         # (batch,) target to (batch, batch).
-        y = y.reshape(len(y), -1)
-        if y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {y.shape[1]} targets, but the network was fitted with {self.n_outputs_}.")
-        return y
+        columns = y.reshape(len(y), -1).astype(np.float64)
+        if reset:
+            # A trailing underscore keeps it out of skorch's get_params.
+            self._y_is_1d_ = y.ndim == 1
+            self.n_outputs_ = columns.shape[1]
+            if self.normalize_y:
+                self.y_mean_ = columns.mean(axis=0)
+                std = columns.std(axis=0)
+                self.y_scale_ = np.where(std > 0, std, 1.0)
+            else:
+                self.y_mean_, self.y_scale_ = np.zeros(self.n_outputs_), np.ones(self.n_outputs_)
+        if columns.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {columns.shape[1]} targets, but the network was fitted with {self.n_outputs_}.")
+        return ((columns - self.y_mean_) / self.y_scale_).astype(np.float32)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -366,8 +392,8 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
             The shape of the ``y`` given to ``fit``.
         """
-        y = self._outputs(X).astype(np.float64)
-        return y.ravel() if self._y_is_1d else y
+        y = self._outputs(X).astype(np.float64) * self.y_scale_ + self.y_mean_
+        return y.ravel() if self._y_is_1d_ else y
 
     # skorch gives every net predict_proba; a regressor has no probabilities to give.
     @available_if(lambda net: False)
@@ -377,17 +403,20 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
 
 _DOC = """{summary}
 
-    A skorch ``{base}`` that takes a plain 2-D array (numpy or pandas, float64 or
-    float32) of shape ``(n_samples, n_features)``, so that it drops into a
-    ``Pipeline([("reorder", EntanglementReorderer()), ("net", {name}())])``. {target}
+    A skorch ``{base}`` that takes a 2-D array of shape ``(n_samples, n_features)``
+    (numpy, pandas or scipy sparse; float64 or float32), so that it drops into a
+    ``Pipeline([("reorder", EntanglementReorderer()), ("net", {name}())])``. Sparse
+    input, such as ``OneHotEncoder``'s, is densified up to 1 GiB of float32 and refused
+    beyond. {target}
     Training: {optimizer}, early stopping on the validation loss of a held-out split
     (the best epoch's weights are restored), reproducible with ``random_state``.
 
     Parameters
     ----------
     module : torch.nn.Module class, default={module}
-        Network; it receives ``n_features`` and ``n_outputs`` from the data and every
-        ``module__*`` parameter (e.g. ``module__{width}=64``).
+        Network; it receives ``n_features`` and ``n_outputs`` from the data and the
+        ``module__*`` parameters, those of ``{module}`` below.
+{module_parameters}
     criterion : torch criterion class, default={criterion}
         Loss{loss_note}.
     optimizer : torch optimizer class, default={optimizer_class}
@@ -410,8 +439,8 @@ _DOC = """{summary}
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch shuffling (the caller's torch RNG is left
         as it was).
-    **kwargs : dict
-        Any other skorch parameter, e.g. ``module__dropout=0.2`` or ``callbacks``.
+{target_parameters}    **kwargs : dict
+        Any other skorch parameter, e.g. ``callbacks`` or ``optimizer__weight_decay``.
 
     Attributes
     ----------
@@ -421,9 +450,9 @@ _DOC = """{summary}
         Per-epoch losses.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, when X has string column names.
-    {attributes}
+{attributes}
 
     Examples
     --------
@@ -435,8 +464,59 @@ _DOC = """{summary}
     (3,)
 """
 
+_REGRESSOR_PARAMETERS = """\
+    normalize_y : bool, default=True
+        Train on each target column standardized to mean 0 and standard deviation 1 (a
+        constant column only centred), as ``TransformedTargetRegressor`` with a
+        ``StandardScaler`` would, and map predictions back. The network's outputs start
+        near 0, so that an unscaled target, such as ``load_diabetes``' (25 to 346),
+        otherwise takes many more epochs. ``partial_fit`` keeps the scaling of the first
+        fit.
+"""
 
-def _documented(summary, width):
+_REGRESSOR_ATTRIBUTES = """\
+    n_outputs_ : int
+        Number of targets.
+    y_mean_ : ndarray of shape (``n_outputs_``,)
+        Mean of each target column in ``fit`` (zeros with ``normalize_y=False``).
+    y_scale_ : ndarray of shape (``n_outputs_``,)
+        Standard deviation of each target column in ``fit``, 1 where it is 0 (ones with
+        ``normalize_y=False``)."""
+
+_CLASSIFIER_ATTRIBUTES = """\
+    classes_ : ndarray of shape (n_classes,)
+        Class labels."""
+
+# Module parameters that the estimator sets from the data.
+_DATA_SIZES = {"n_features", "n_outputs"}
+
+
+def _module_parameters(module):
+    """The Parameters entries of ``module``'s numpydoc docstring, less the sizes taken from
+    the data, named as the estimator takes them (``module__channels``) and indented for
+    ``_DOC``."""
+    lines = inspect.cleandoc(module.__doc__).splitlines()
+    body = lines[lines.index("Parameters") + 2 :]  # past the dashes
+    entries = []
+    for line, next_line in zip(body, body[1:] + [""]):
+        if next_line.startswith("---"):  # ``line`` heads the next section
+            break
+        if line[:1].isspace() or not line:  # description
+            entries[-1].append(line)
+        else:  # "name : type" or "name, name : type"
+            entries.append([line])
+    documented = []
+    for header, *description in entries:
+        names, separator, kind = header.partition(" : ")
+        names = names.split(", ")
+        if _DATA_SIZES.issuperset(names):
+            continue
+        header = ", ".join(f"module__{name}" for name in names) + separator + kind
+        documented += [header, *description]
+    return "\n".join(f"    {line}".rstrip() for line in documented).rstrip()
+
+
+def _documented(summary):
     """Class decorator: fill the shared docstring template for one network estimator."""
 
     def decorate(cls):
@@ -444,14 +524,15 @@ def _documented(summary, width):
         signature = inspect.signature(cls.__init__).parameters
         optimizer = signature["optimizer"].default if "optimizer" in signature else torch.optim.Adam
         lr = signature["lr"].default if "lr" in signature else 1e-3
+        module = signature["module"].default
         cls.__doc__ = _DOC.format(
             summary=summary,
             name=cls.__name__,
             base="NeuralNetRegressor" if regressor else "NeuralNetClassifier",
-            module=signature["module"].default.__name__,
-            width=width,
+            module=module.__name__,
+            module_parameters=_module_parameters(module),
             target=(
-                "Targets of shape (n_samples,) or (n_samples, n_targets)."
+                "Targets of shape (n_samples,) or (n_samples, n_targets), standardized inside."
                 if regressor
                 else "Labels of any type (strings too) are encoded inside; ``predict`` returns them."
             ),
@@ -465,11 +546,8 @@ def _documented(summary, width):
             loss_note="" if regressor else " on the network's logits",
             lr=lr,
             stratified="" if regressor else ", stratified=True",
-            attributes=(
-                "n_outputs_ : int\n        Number of targets."
-                if regressor
-                else "classes_ : ndarray of shape (n_classes,)\n        Class labels."
-            ),
+            target_parameters=_REGRESSOR_PARAMETERS if regressor else "",
+            attributes=_REGRESSOR_ATTRIBUTES if regressor else _CLASSIFIER_ATTRIBUTES,
             dataset="load_diabetes" if regressor else "load_digits",
         )
         return cls
@@ -482,39 +560,39 @@ _S4 = "Stack of bidirectional diagonal state-space (S4D) layers over the feature
 _ATTENTION = "Transformer with local self-attention over the feature sequence"
 
 
-@_documented(f"{_CNN}, for classification.", width="channels")
+@_documented(f"{_CNN}, for classification.")
 class LocalCNNClassifier(_NetClassifier):
     def __init__(self, module=ResCNN1d, **kwargs):
         super().__init__(module, **kwargs)
 
 
-@_documented(f"{_CNN}, for regression.", width="channels")
+@_documented(f"{_CNN}, for regression.")
 class LocalCNNRegressor(_NetRegressor):
     def __init__(self, module=ResCNN1d, **kwargs):
         super().__init__(module, **kwargs)
 
 
-@_documented(f"{_S4}, for classification.", width="d_model")
+@_documented(f"{_S4}, for classification.")
 class S4Classifier(_NetClassifier):
     def __init__(self, module=S4DNet, *, optimizer=torch.optim.AdamW, lr=3e-3, **kwargs):
         kwargs.setdefault("optimizer__param_groups", _S4_PARAM_GROUPS)
         super().__init__(module, optimizer=optimizer, lr=lr, **kwargs)
 
 
-@_documented(f"{_S4}, for regression.", width="d_model")
+@_documented(f"{_S4}, for regression.")
 class S4Regressor(_NetRegressor):
     def __init__(self, module=S4DNet, *, optimizer=torch.optim.AdamW, lr=3e-3, **kwargs):
         kwargs.setdefault("optimizer__param_groups", _S4_PARAM_GROUPS)
         super().__init__(module, optimizer=optimizer, lr=lr, **kwargs)
 
 
-@_documented(f"{_ATTENTION}, for classification.", width="d_model")
+@_documented(f"{_ATTENTION}, for classification.")
 class LocalAttentionClassifier(_NetClassifier):
     def __init__(self, module=LocalAttentionNet, *, lr=3e-3, **kwargs):
         super().__init__(module, lr=lr, **kwargs)
 
 
-@_documented(f"{_ATTENTION}, for regression.", width="d_model")
+@_documented(f"{_ATTENTION}, for regression.")
 class LocalAttentionRegressor(_NetRegressor):
     def __init__(self, module=LocalAttentionNet, *, lr=3e-3, **kwargs):
         super().__init__(module, lr=lr, **kwargs)

@@ -54,6 +54,28 @@ def _check_dropout(dropout):
     _check_float("dropout", dropout, "a float in [0, 1)", lambda p: 0 <= p < 1)
 
 
+def _check_widths(name, value, n_widths, requirement):
+    """``n_widths`` positive ints, from one int for all or a list (or tuple) of one each;
+    raise, with ``requirement`` in the message, otherwise."""
+    message = f"{name} must be {requirement}, got {value!r}."
+    listed = isinstance(value, (list, tuple))
+    values = list(value) if listed else [value]
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
+        raise _ParameterTypeError(message)
+    if any(v < 1 for v in values) or (listed and len(values) != n_widths):
+        raise _ParameterValueError(message)
+    return [int(v) for v in values] if listed else [int(value)] * n_widths
+
+
+def _check_channels(channels, n_blocks):
+    """The width of every stage of a residual CNN: the stem, then each block."""
+    requirement = (
+        f"a positive int or a list of {n_blocks + 1} positive ints (one per stage: the stem, "
+        f"then each of the n_blocks={n_blocks} residual blocks)"
+    )
+    return _check_widths("channels", channels, n_blocks + 1, requirement)
+
+
 def _readout_width(readout, channels, n_positions):
     """Inputs of the linear head: the channels, or channels times positions when flattened."""
     if readout not in _READOUTS:
@@ -71,20 +93,31 @@ def _read(x, readout):
 
 
 class _ResidualBlock(nn.Module):
-    """conv -> batch-norm -> ReLU -> conv -> batch-norm, plus the input, then ReLU."""
+    """conv -> batch-norm -> ReLU -> conv -> batch-norm, plus the shortcut, then ReLU.
 
-    def __init__(self, conv, norm, channels, kernel_size):
+    The shortcut is the input itself, or, where the block changes the width, a 1x1
+    convolution and batch-norm that bring the input to the new width (ResNet's projection
+    shortcut).
+    """
+
+    def __init__(self, conv, norm, in_channels, out_channels, kernel_size):
         super().__init__()
         self.body = nn.Sequential(
-            conv(channels, channels, kernel_size, padding=kernel_size // 2, bias=False),
-            norm(channels),
+            conv(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
+            norm(out_channels),
             nn.ReLU(),
-            conv(channels, channels, kernel_size, padding=kernel_size // 2, bias=False),
-            norm(channels),
+            conv(out_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=False),
+            norm(out_channels),
         )
+        if in_channels == out_channels:
+            self.shortcut = nn.Identity()
+        else:
+            self.shortcut = nn.Sequential(
+                conv(in_channels, out_channels, 1, bias=False), norm(out_channels)
+            )
 
     def forward(self, x):
-        return F.relu(x + self.body(x))
+        return F.relu(self.shortcut(x) + self.body(x))
 
 
 class _ResidualCNN(nn.Module):
@@ -94,25 +127,26 @@ class _ResidualCNN(nn.Module):
     conv = norm = None  # set by the 1-D and 2-D subclasses
 
     def __init__(self, n_outputs, channels, n_blocks, kernel_size, dropout, readout, spatial):
-        _check_int("channels", channels)
         _check_int("n_blocks", n_blocks, "a non-negative int", minimum=0)
+        widths = _check_channels(channels, n_blocks)  # of the stem, then of each block
         # An even kernel with padding kernel_size // 2 lengthens the map by one, which the
         # residual sum cannot add.
         _check_int("kernel_size", kernel_size, "a positive odd int", odd=True)
         _check_dropout(dropout)
         super().__init__()
         self.stem = nn.Sequential(
-            self.conv(1, channels, kernel_size, padding=kernel_size // 2, bias=False),
-            self.norm(channels),
+            self.conv(1, widths[0], kernel_size, padding=kernel_size // 2, bias=False),
+            self.norm(widths[0]),
             nn.ReLU(),
         )
         self.blocks = nn.ModuleList(
-            _ResidualBlock(self.conv, self.norm, channels, kernel_size) for _ in range(n_blocks)
+            _ResidualBlock(self.conv, self.norm, widths[k], widths[k + 1], kernel_size)
+            for k in range(n_blocks)
         )
         for _ in range(n_blocks):  # each pooling halves every side still 2 or wider
             spatial = [(size + 1) // 2 for size in spatial]
         self.readout = readout
-        width = _readout_width(readout, channels, math.prod(spatial))
+        width = _readout_width(readout, widths[-1], math.prod(spatial))
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, n_outputs))
 
     def _pool(self, x):
@@ -142,8 +176,14 @@ class ResCNN1d(_ResidualCNN):
         Length of the input vectors (any value).
     n_outputs : int
         Number of outputs (classes or regression targets).
-    channels : int, default=32
-        Width of every convolution: the network's width R in the entanglement theorem.
+    channels : int or list of int, default=32
+        Width of the convolutions: the network's width R in the entanglement theorem. One
+        int for every stage, or a list of ``n_blocks + 1``: the width of the stem, then of
+        each residual block in order. Every block is followed by pooling, so the list runs
+        from fine scales to coarse ones: ``[64, 64, 32, 16]`` is wide at the base,
+        ``[16, 32, 64, 64]`` at the tip (the entanglement of the data at each level of the
+        canonical tree says which it needs). Where the width changes, the block's shortcut
+        is a 1x1 convolution (ResNet's projection shortcut).
     n_blocks : int, default=3
         Residual blocks, each followed by 2x max-pooling (0: the stem only).
     kernel_size : int, default=5

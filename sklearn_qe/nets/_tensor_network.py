@@ -1,0 +1,317 @@
+"""The network of the entanglement theorem: a tree tensor network over the canonical tree.
+
+Alexander et al. (NeurIPS 2023) call it a locally connected tensor network; Levine et al.
+(ICLR 2018) call the same structure a convolutional arithmetic circuit (ConvAC). Its
+prediction is ``<W, phi(x_1) (x) ... (x) phi(x_N)>`` for the tensor ``W`` that its node
+tensors contract to, with the embedding ``phi`` of :func:`sklearn_qe.entanglement_entropy`.
+"""
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from .._partitions import canonical_tree, halves, max_canonical_level
+from ._estimators import _documented, _NetClassifier, _NetRegressor
+from ._modules import (
+    _check_float,
+    _check_sizes,
+    _check_widths,
+    _is_image_shape,
+    _ParameterValueError,
+)
+
+__all__ = ["TensorNetworkClassifier", "TensorNetworkRegressor", "TreeTensorNet"]
+
+
+def _check_rank(rank, n_levels):
+    """The rank of every level 1..n_levels, from one int for all or a list of one per level."""
+    if n_levels == 0:
+        requirement = "a positive int (a single feature: the tree has no inner edges)"
+    else:
+        requirement = (
+            f"a positive int or a list of {n_levels} positive ints, one per level 1 to "
+            f"{n_levels} of the canonical tree of these features"
+        )
+    return _check_widths("rank", rank, n_levels, requirement)
+
+
+def _children(block, width):
+    """The blocks one level below ``block``: its halves (1-D, ``width=None``) or the quadrants
+    of its rectangle in a row-major image ``width`` wide, split as the canonical tree splits,
+    empty parts dropped. A single feature is its own only child."""
+    if len(block) == 1:
+        return [block]
+    if width is None:
+        return [np.arange(*half) for half in halves(block[0], block[-1] + 1)]
+    rows, cols = np.divmod(block, width)
+    return [
+        (np.arange(*row_half)[:, None] * width + np.arange(*col_half)[None, :]).ravel()
+        for row_half in halves(rows.min(), rows.max() + 1)
+        for col_half in halves(cols.min(), cols.max() + 1)
+        if row_half[0] < row_half[1] and col_half[0] < col_half[1]
+    ]
+
+
+def _network_blocks(n_features, shape):
+    """The canonical tree's levels, then levels split further until one holds single features.
+
+    At least one level is added below the canonical tree, so that its deepest blocks are
+    nodes too, whose edges carry the deepest level's rank; their children are their features.
+    """
+    if n_features == 1:  # no canonical tree: the root is the only block
+        levels = [(np.arange(1),)]
+    else:
+        levels = list(canonical_tree(n_features, shape).blocks)
+    width = None if shape is None else shape[1]
+
+    def split(blocks):
+        return tuple(child for block in blocks for child in _children(block, width))
+
+    levels.append(split(levels[-1]))
+    while len(levels[-1]) < n_features:  # the blocks of a level partition the features
+        levels.append(split(levels[-1]))
+    return tuple(levels)
+
+
+class _TreeLevel(nn.Module):
+    """The nodes of one level. Each holds a core tensor of shape
+    ``(child_width ** n_children, width)`` that maps the outer product of its children's
+    vectors to its own vector; nodes with the same number of children are computed together."""
+
+    def __init__(self, blocks, child_blocks, child_width, width):
+        super().__init__()
+        parent = np.empty(sum(map(len, blocks)), dtype=np.int64)
+        for index, block in enumerate(blocks):
+            parent[block] = index
+        children = [[] for _ in blocks]
+        for index, child in enumerate(child_blocks):
+            children[parent[child[0]]].append(index)
+        self.arities = sorted({len(c) for c in children})
+        self.child_width = child_width
+        self.cores = nn.ParameterList()
+        self.slots = [None] * len(blocks)  # node -> (group, row in the group's cores)
+        positions = []
+        for group, arity in enumerate(self.arities):
+            nodes = [index for index, c in enumerate(children) if len(c) == arity]
+            for row, node in enumerate(nodes):
+                self.slots[node] = (group, row)
+            positions += nodes
+            self.register_buffer(
+                f"children_{arity}", torch.tensor([children[n] for n in nodes]), persistent=False
+            )
+            # Unit-variance entries: a unit input vector gives outputs of unit variance, so
+            # the root's outputs start O(1) (the inner nodes are normalised anyway).
+            self.cores.append(nn.Parameter(torch.randn(len(nodes), child_width**arity, width)))
+        # Where every node has the same number of children, as at all canonical levels but
+        # the deepest, the children lie in order: a view replaces gathering and reordering.
+        self.in_order = len(self.arities) == 1 and all(
+            c == list(range(i * len(c), (i + 1) * len(c))) for i, c in enumerate(children)
+        )
+        self.register_buffer("order", torch.argsort(torch.tensor(positions)), persistent=False)
+
+    def forward(self, vectors, log_norms):
+        """``vectors`` ``(n_children, batch, child_width)`` and their ``log_norms``
+        ``(n_children, batch)`` -> the nodes' vectors (not normalised) and the sums of
+        their children's log-norms."""
+        if self.in_order:
+            arity = self.arities[0]
+            return (
+                self._contract(vectors.unflatten(0, (-1, arity)), self.cores[0]),
+                log_norms.unflatten(0, (-1, arity)).sum(dim=1),
+            )
+        outputs, logs = [], []
+        for arity, core in zip(self.arities, self.cores):
+            children = getattr(self, f"children_{arity}")
+            outputs.append(self._contract(vectors[children], core))
+            logs.append(log_norms[children].sum(dim=1))
+        return torch.cat(outputs)[self.order], torch.cat(logs)[self.order]
+
+    @staticmethod
+    def _contract(children, cores):
+        """``(nodes, arity, batch, child_width)`` -> ``(nodes, batch, width)``."""
+        product = children[:, 0]
+        for j in range(1, children.shape[1]):  # the first child's index varies slowest
+            product = (product.unsqueeze(-1) * children[:, j].unsqueeze(-2)).flatten(-2)
+        return torch.bmm(product, cores)
+
+
+class TreeTensorNet(nn.Module):
+    """Tree tensor network over the canonical tree: the network of the entanglement theorem.
+
+    Every feature ``x_n`` is embedded as ``phi(x_n) = (cos(pi theta x_n), sin(pi theta x_n))``,
+    as in :func:`sklearn_qe.entanglement_entropy`. The nodes are the blocks of the canonical
+    tree, whose partitions :class:`sklearn_qe.EntanglementMeter` measures: halves in 1-D,
+    quadrants of a row-major ``(H, W)`` image in 2-D, split unevenly when sizes are not
+    powers of two. Each node holds its own tensor (no weight sharing), which maps the outer
+    product of its children's vectors to a vector; the root maps to the outputs. The network
+    computes ``<W_k, phi(x_1) (x) ... (x) phi(x_N)>`` for output ``k``, where ``W_k`` is the
+    tensor that the node tensors contract to; matricized across a block of level ``l``, ``W_k``
+    has rank at most ``min(R_l, R_{l+1}**c, ...)`` with ``c = 2`` (1-D) or 4 (2-D): the
+    min-cut bound behind the entanglement theorem.
+
+    Below the deepest canonical level ``L`` the blocks are split further, by the same rule,
+    until single features: the deepest canonical blocks are nodes whose children are their 1,
+    2 or 4 features (more levels where a 2-D block has a side of 3 or more, e.g.
+    ``shape=(3, 5)``; their edges take the rank ``R_L``). A node with one child maps ``phi``
+    of its feature to a vector of its level's width.
+
+    Products of thousands of factors underflow float32, so every node's vector is
+    normalised to unit length and the logarithms of the norms are carried up the tree. The
+    outputs are the root's linear map of its children's unit vectors: the network's values
+    divided by a positive factor per sample (the product of the removed norms, see
+    :meth:`forward_factored`). Signs and ratios between outputs, and so the predicted class,
+    are the tensor network's own; as logits, the root's scale sets the softmax temperature.
+
+    Parameters
+    ----------
+    n_features : int
+        Number of features (any value).
+    n_outputs : int
+        Number of outputs (classes or regression targets).
+    rank : int or list of int, default=8
+        Widths ``R_l`` of the tree's inner edges: one int for every level, or one per level
+        ``l = 1..L`` of the canonical tree (``L = floor(log2(n_features))`` in 1-D,
+        ``floor(log2(min(H, W)))`` in 2-D: the levels of
+        :attr:`sklearn_qe.EntanglementMeter.levels_`, level ``l`` having ``2**l`` blocks in
+        1-D and ``4**l`` in 2-D). ``R_l`` is the width of the edges that leave the blocks of
+        level ``l`` toward level ``l - 1``; by the theorem the network can fit data whose
+        entanglement at level ``l`` is at most about ``ln(R_l)``. An edge gets no more
+        entries than the ``2**|K|`` of ``phi`` over the largest block ``K`` of its level, all
+        that it can use. A node with ``c`` children of width ``r`` and output width ``R``
+        holds ``r**c * R`` parameters: mind ``R**5`` per node in 2-D.
+    theta : float, default=0.085
+        Frequency of the embedding ``phi``, positive; meant for standardized or [0, 1]-scaled
+        features, as in the entanglement meter.
+    shape : tuple of (int, int) or None, default=None
+        ``None`` for 1-D features; ``(H, W)`` with ``H, W >= 2`` and ``H * W == n_features``
+        for an image flattened row-major (a quad-tree of nodes with 4 children).
+
+    Attributes
+    ----------
+    blocks : tuple of tuple of ndarray
+        ``blocks[l][j]``: the features under node ``j`` of level ``l``; ``blocks[0]`` is the
+        root, levels ``0..L`` are those of the canonical tree, and the last level holds the
+        single features (the leaves, which carry ``phi``).
+    ranks : tuple of int
+        ``R_1, ..., R_L``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_qe.nets import TreeTensorNet
+    >>> net = TreeTensorNet(n_features=6, n_outputs=3, rank=[4, 2])
+    >>> [len(level) for level in net.blocks]  # root, canonical levels 1 and 2, leaves
+    [1, 2, 4, 6]
+    >>> net(torch.rand(5, 6)).shape
+    torch.Size([5, 3])
+    >>> tuple(net.core(1, 0).shape)  # node 0 of level 1: two children of width 2, rank 4
+    (2, 2, 4)
+    """
+
+    def __init__(self, n_features, n_outputs, rank=8, theta=0.085, shape=None):
+        _check_sizes(n_features, n_outputs)
+        _check_float("theta", theta, "a positive float", lambda t: 0 < t < math.inf)
+        if shape is not None:
+            if not (_is_image_shape(shape, n_features) and min(shape) >= 2):
+                raise _ParameterValueError(
+                    "shape must be None (1-D features) or a pair (height, width) of ints >= 2 "
+                    f"whose product is n_features={n_features}, got {shape!r}."
+                )
+            shape = tuple(int(side) for side in shape)
+        n_levels = max_canonical_level(n_features, shape)
+        ranks = _check_rank(rank, n_levels)
+        super().__init__()
+        self.n_features, self.n_outputs = n_features, n_outputs
+        self.theta, self.shape = theta, shape
+        self.ranks = tuple(ranks)
+        self.blocks = _network_blocks(n_features, shape)
+        # widths[l]: entries of the vectors on the edges that leave the blocks of level l. An
+        # edge leaving a block K needs no more than the 2**|K| entries of phi over K; the
+        # leaves (single features) carry phi itself.
+        below = len(self.blocks) - n_levels - 1  # levels below level L, the leaves' included
+        level_ranks = [*ranks, *ranks[-1:] * (below - 1), math.inf]
+        widths = [n_outputs] + [
+            min(level_rank, 2 ** max(map(len, blocks)))
+            for level_rank, blocks in zip(level_ranks, self.blocks[1:])
+        ]
+        self.levels = nn.ModuleList(
+            _TreeLevel(self.blocks[level], self.blocks[level + 1], widths[level + 1], widths[level])
+            for level in range(len(self.blocks) - 1)
+        )
+        leaves = torch.tensor([block[0] for block in self.blocks[-1]])
+        self.register_buffer("leaf_features", leaves, persistent=False)
+
+    def core(self, level, index):
+        """The tensor of node ``index`` of ``level`` (a view of the trained parameter).
+
+        Parameters
+        ----------
+        level : int
+            Level of the node, from 0 (the root) to ``len(blocks) - 2``.
+        index : int
+            Position of the node in ``blocks[level]``.
+
+        Returns
+        -------
+        core : torch.Tensor of shape (child_width,) * n_children + (width,)
+            Axis ``i`` is the ``i``-th child's vector (children in the order of
+            ``blocks[level + 1]``), the last axis the node's own vector (the outputs at the
+            root).
+        """
+        nodes = self.levels[level]
+        group, row = nodes.slots[index]
+        arity = nodes.arities[group]
+        core = nodes.cores[group][row]
+        return core.reshape((nodes.child_width,) * arity + (core.shape[-1],))
+
+    def forward_factored(self, X):
+        """The network's values as ``outputs * exp(log_scale)``, without under- or overflow.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (batch, n_features)
+
+        Returns
+        -------
+        outputs : torch.Tensor of shape (batch, n_outputs)
+            What :meth:`forward` returns.
+        log_scale : torch.Tensor of shape (batch,)
+            Sum of the logarithms of the norms removed at the nodes: the network's value for
+            output ``k`` is ``outputs[:, k] * exp(log_scale)``.
+        """
+        angles = (math.pi * self.theta) * X[:, self.leaf_features].T
+        vectors = torch.stack((torch.cos(angles), torch.sin(angles)), dim=-1)  # unit length
+        log_norms = torch.zeros_like(angles)
+        for level in reversed(self.levels[1:]):
+            vectors, log_norms = level(vectors, log_norms)
+            norms = torch.linalg.vector_norm(vectors, dim=-1)
+            norms = norms.clamp_min(torch.finfo(norms.dtype).tiny)
+            vectors = vectors / norms.unsqueeze(-1)
+            log_norms = log_norms + torch.log(norms)
+        outputs, log_scale = self.levels[0](vectors, log_norms)
+        return outputs[0], log_scale[0]
+
+    def forward(self, X):
+        """``(batch, n_features)`` -> ``(batch, n_outputs)``: the root's map of its children's
+        unit vectors (logits or regression values)."""
+        return self.forward_factored(X)[0]
+
+
+_TENSOR_NETWORK = (
+    "Tree tensor network of the entanglement theorem (:class:`TreeTensorNet`) over the "
+    "canonical tree of the features (1-D; ``module__shape=(H, W)`` for images)"
+)
+
+
+@_documented(f"{_TENSOR_NETWORK}, for classification.")
+class TensorNetworkClassifier(_NetClassifier):
+    def __init__(self, module=TreeTensorNet, *, lr=1e-2, **kwargs):
+        super().__init__(module, lr=lr, **kwargs)
+
+
+@_documented(f"{_TENSOR_NETWORK}, for regression.")
+class TensorNetworkRegressor(_NetRegressor):
+    def __init__(self, module=TreeTensorNet, *, lr=1e-2, **kwargs):
+        super().__init__(module, lr=lr, **kwargs)

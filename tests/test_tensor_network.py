@@ -1,0 +1,199 @@
+import pickle
+import re
+from functools import reduce
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from test_nets import STRUCTURAL
+
+from sklearn_qe._partitions import canonical_tree, max_canonical_level
+from sklearn_qe.nets import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
+
+ESTIMATORS = [TensorNetworkClassifier, TensorNetworkRegressor]
+
+
+# Only the failures structural to skorch, which test_nets lists with their reasons.
+@parametrize_with_checks(
+    [Net(max_epochs=10, random_state=0) for Net in ESTIMATORS],
+    expected_failed_checks=lambda net: STRUCTURAL,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def _children(net, level, index):
+    """Indices at ``level + 1`` of the blocks inside block ``index`` of ``level``."""
+    block = set(net.blocks[level][index].tolist())
+    return [j for j, child in enumerate(net.blocks[level + 1]) if child[0] in block]
+
+
+def _explicit_tensor(net):
+    """The network's tensor ``W`` of shape ``(2,) * n_features + (n_outputs,)``, axes in
+    feature order, contracted from its node tensors in float64."""
+    # Per block of the current level: its features and the matrix from the product of their
+    # phi (first feature's index slowest) to the block's vector.
+    blocks = [([block[0]], np.eye(2)) for block in net.blocks[-1]]  # the leaves carry phi
+    for level in reversed(range(len(net.blocks) - 1)):
+        nodes = []
+        for index in range(len(net.blocks[level])):
+            core = net.core(level, index).detach().double().numpy()
+            tensor, features = core[None], []
+            for child in _children(net, level, index):
+                child_features, matrix = blocks[child]
+                tensor = np.einsum("aw...,rw->ar...", tensor, matrix)
+                tensor = tensor.reshape(-1, *tensor.shape[2:])
+                features += child_features
+            nodes.append((features, tensor))
+        blocks = nodes
+    (features, matrix), = blocks
+    n_features = len(features)
+    tensor = matrix.reshape((2,) * n_features + (-1,))
+    return np.transpose(tensor, [*np.argsort(features), n_features])
+
+
+def _phi_product(x, theta):
+    """phi(x_1) (x) ... (x) phi(x_N), the meter's embedding."""
+    return reduce(np.kron, [[np.cos(np.pi * theta * t), np.sin(np.pi * theta * t)] for t in x])
+
+
+@pytest.mark.parametrize(
+    "n_features, shape, rank",
+    [(4, None, 8), (5, None, [3, 2]), (6, None, 8), (16, (4, 4), [5, 3]), (15, (3, 5), 4)],
+)
+def test_prediction_is_the_contracted_tensor_on_the_embedded_features(n_features, shape, rank):
+    torch.manual_seed(0)
+    net = TreeTensorNet(n_features, 3, rank=rank, theta=0.3, shape=shape).double()
+    X = np.random.default_rng(0).standard_normal((7, n_features))
+    outputs, log_scale = net.forward_factored(torch.from_numpy(X))
+    values = outputs.detach().numpy() * np.exp(log_scale.detach().numpy())[:, None]
+    W = _explicit_tensor(net).reshape(2**n_features, 3)
+    expected = np.stack([_phi_product(x, 0.3) @ W for x in X])
+    np.testing.assert_allclose(values, expected, rtol=1e-10, atol=1e-10 * np.abs(expected).max())
+    np.testing.assert_allclose(net(torch.from_numpy(X)).detach().numpy(), outputs.detach().numpy())
+
+
+@pytest.mark.parametrize("n_features, shape", [(1, None), (6, None), (33, None), (30, (5, 6))])
+def test_the_tree_is_the_canonical_tree_down_to_single_features(n_features, shape):
+    net = TreeTensorNet(n_features, 2, shape=shape)
+    n_levels = max_canonical_level(n_features, shape)
+    if n_features > 1:
+        canonical = canonical_tree(n_features, shape=shape).blocks
+        for ours, theirs in zip(net.blocks, canonical, strict=False):
+            assert [b.tolist() for b in ours] == [b.tolist() for b in theirs]
+    assert len(net.blocks) >= n_levels + 2  # every canonical block is a node
+    assert sorted(b[0] for b in net.blocks[-1]) == list(range(n_features))
+    assert all(len(b) == 1 for b in net.blocks[-1])
+    for level in range(len(net.blocks) - 1):  # every level partitions the features
+        assert sorted(np.concatenate(net.blocks[level]).tolist()) == list(range(n_features))
+
+
+def _matricization_rank(W, block):
+    n_features = W.ndim - 1
+    rest = [n for n in range(n_features) if n not in block]
+    matrix = np.transpose(W[..., 0], [*block, *rest]).reshape(2 ** len(block), -1)
+    return np.linalg.matrix_rank(matrix, tol=1e-9 * np.abs(matrix).max())
+
+
+def test_rank_per_level_bounds_the_entanglement_of_that_level():
+    # Each block's edge bounds the rank of W matricized by the block (the min-cut bound):
+    # level 1 (4 features) by R_1 = 3, level 2 (2 features) by min(R_2, 2**2) = 2.
+    torch.manual_seed(0)
+    net = TreeTensorNet(8, 1, rank=[3, 2, 8]).double()
+    W = _explicit_tensor(net)
+    assert _matricization_rank(W, [0, 1, 2, 3]) == 3
+    assert _matricization_rank(W, [2, 3]) == 2
+    # Edges need no more entries than phi has over their block: 2**2 for 2 features.
+    assert [level.child_width for level in net.levels] == [3, 2, 2, 2]
+    wide = TreeTensorNet(8, 1, rank=8)
+    assert [level.child_width for level in wide.levels] == [8, 4, 2, 2]
+    assert tuple(net.core(1, 0).shape) == (2, 2, 3)
+
+
+def test_float32_is_stable_for_a_thousand_features():
+    torch.manual_seed(0)
+    net = TreeTensorNet(1024, 4, rank=8)
+    X = torch.randn(64, 1024) * 3
+    outputs, log_scale = net.forward_factored(X)
+    assert outputs.dtype == torch.float32
+    assert torch.isfinite(outputs).all() and torch.isfinite(log_scale).all()
+    # Far beyond float32: the values themselves are only representable through log_scale.
+    assert log_scale.abs().max() > 100
+    assert 0.1 < outputs.std() < 10  # O(1) at initialisation
+    outputs.square().sum().backward()
+    assert all(torch.isfinite(p.grad).all() for p in net.parameters())
+
+
+_RANK = "module__rank must be a positive int or a list of 3 positive ints, one per level 1 to 3"
+_TREE = "of the canonical tree of these features"
+
+
+@pytest.mark.parametrize(
+    "params, error, message",
+    [
+        ({"module__rank": 0}, ValueError, f"{_RANK} {_TREE}, got 0."),
+        ({"module__rank": 2.5}, TypeError, _RANK),
+        ({"module__rank": [4, 4]}, ValueError, f"{_RANK} {_TREE}, got [4, 4]."),
+        ({"module__rank": [4, 0, 4]}, ValueError, _RANK),
+        ({"module__rank": [4, "4", 4]}, TypeError, _RANK),
+        ({"module__theta": 0.0}, ValueError, "module__theta must be a positive float, got 0.0."),
+        ({"module__theta": "big"}, TypeError, "module__theta must be a positive float"),
+        ({"module__shape": (3, 3)}, ValueError,
+         "module__shape must be None (1-D features) or a pair (height, width) of ints >= 2 whose "
+         "product is n_features=8, got (3, 3)."),
+        ({"module__shape": (1, 8)}, ValueError, "module__shape must be None (1-D features)"),
+    ],
+)
+def test_bad_hyperparameters_are_named_at_fit(params, error, message):
+    X = np.random.default_rng(0).standard_normal((40, 8))
+    for Net, y in [(TensorNetworkClassifier, np.arange(40) % 2), (TensorNetworkRegressor, X[:, 0])]:
+        net = Net(random_state=0, **params)
+        with pytest.raises(error, match=re.escape(message)):
+            net.fit(X, y)
+        with pytest.raises(NotFittedError):
+            net.predict(X)
+
+
+def test_a_single_feature_has_no_inner_level():
+    net = TreeTensorNet(1, 2, rank=[])
+    assert net(torch.zeros(3, 1)).shape == (3, 2)
+    message = re.escape("rank must be a positive int (a single feature")
+    with pytest.raises(ValueError, match=message):
+        TreeTensorNet(1, 2, rank=[4])
+
+
+def _easy_problem():
+    """A label that two features decide linearly, 8 standardized features."""
+    X = np.random.default_rng(0).standard_normal((500, 8))
+    return X, np.where(X[:, 1] + X[:, 5] > 0, "yes", "no")
+
+
+def test_classifier_learns_keeps_labels_pickles_and_repeats():
+    X, y = _easy_problem()
+    net = TensorNetworkClassifier(max_epochs=10, random_state=0).fit(X[:300], y[:300])
+    predicted = net.predict(X[300:])
+    assert net.classes_.tolist() == ["no", "yes"] and predicted.dtype == y.dtype
+    assert np.mean(predicted == y[300:]) > 0.7  # chance: about 0.5
+    restored = pickle.loads(pickle.dumps(net))
+    np.testing.assert_array_equal(restored.predict_proba(X), net.predict_proba(X))
+    again = TensorNetworkClassifier(max_epochs=10, random_state=0).fit(X[:300], y[:300])
+    np.testing.assert_array_equal(again.predict_proba(X), net.predict_proba(X))
+
+
+def test_2d_regressor_on_an_image_layout():
+    X, _ = _easy_problem()
+    X = np.tile(X, 2)  # 16 features as a 4 x 4 image
+    y = X[:, 1] - X[:, 5]
+    net = TensorNetworkRegressor(
+        module__shape=(4, 4), module__rank=[4, 2], max_epochs=2, random_state=0
+    ).fit(X, y)
+    assert net.module_.shape == (4, 4) and net.module_.ranks == (4, 2)
+    assert net.predict(X).shape == (500,)
+
+
+@pytest.mark.parametrize("Net", ESTIMATORS)
+def test_docstrings_list_the_module_parameters(Net):
+    for name in ("module__rank", "module__theta", "module__shape"):
+        assert re.search(rf"^    {name} : ", Net.__doc__, flags=re.MULTILINE), name
