@@ -426,12 +426,12 @@ class EntanglementMeter(BaseEstimator):
             # The most samples, up to the cap, whose measurement fits the work budget: the
             # estimate depends on the data's shape and classes only, never on timings, so
             # that the same data gets the same sample on any machine.
-            n_features = len(tree.blocks[0][0])
+            work = self._work(tree, levels, n_tensors, self.baseline)
             size, upper = self._min_auto_samples, self._max_auto_samples
             while size < upper:
                 middle = (size + upper + 1) // 2
-                work = self._work(tree, levels, middle, n_features, n_tensors, self.baseline)
-                size, upper = (middle, upper) if work <= self._auto_work else (size, middle - 1)
+                fits = work(middle) <= self._auto_work
+                size, upper = (middle, upper) if fits else (size, middle - 1)
         elif isinstance(self.max_samples, Integral):
             size = self.max_samples
         else:
@@ -455,27 +455,34 @@ class EntanglementMeter(BaseEstimator):
                 f"max_samples={min(fitting, 1000)}) to measure a random subsample."
             )
 
-    def _work(self, tree, levels, n_samples, n_features, n_tensors, baseline):
-        """Estimated floating-point work of measuring QE (see ``partition_cost``)."""
-        canonical = [
-            len(tree.blocks[level][i]) for level in levels for i in tree.partition_indices(level)
-        ]
-        shifted = [
-            sum(len(tree.blocks[level + 1][i]) for i in window)
-            for level in levels
-            for window in (tree.shifted_partitions(level) if self.shifted else [])
-        ]
-        cost = partial(
-            partition_cost, n_features=n_features, n_samples=n_samples, n_tensors=n_tensors
+    def _work(self, tree, levels, n_tensors, baseline):
+        """Estimated floating-point work of measuring QE (see ``partition_cost``), as a
+        function of the number of samples: the block sizes are gathered once."""
+        n_features = len(tree.blocks[0][0])
+        canonical = np.array(
+            [len(tree.blocks[level][i]) for level in levels for i in tree.partition_indices(level)]
         )
-        canonical_work = cost(np.array(canonical)).sum() * (2 if baseline else 1)
-        return float(canonical_work + cost(np.array(shifted)).sum())
+        shifted = np.array(
+            [
+                sum(len(tree.blocks[level + 1][i]) for i in window)
+                for level in levels
+                for window in (tree.shifted_partitions(level) if self.shifted else [])
+            ]
+        )
+
+        def work(n_samples):
+            cost = partial(
+                partition_cost, n_features=n_features, n_samples=n_samples, n_tensors=n_tensors
+            )
+            return float(cost(canonical).sum() * (2 if baseline else 1) + cost(shifted).sum())
+
+        return work
 
     def _partition_qe(self, X, weights, tree, levels, order=None):
         """QE of the canonical partitions, of the shifted blocks (if measured) and of the
         canonical partitions with the features in ``order`` (if given)."""
         self._check_memory(X.shape[0])
-        total = self._work(tree, levels, *X.shape, len(weights), order is not None)
+        total = self._work(tree, levels, len(weights), order is not None)(X.shape[0])
         # The bar counts estimated work, not partitions: a coarse partition can take as long
         # as a thousand fine ones, and counts would make the ETA swing by hours.
         with tqdm(
