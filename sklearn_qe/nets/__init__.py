@@ -13,6 +13,7 @@ from ._estimators import (
     S4Regressor,
 )
 from ._modules import LocalAttentionNet, ResCNN1d, ResCNN2d, S4DNet
+from ._schedule import channel_schedule
 from ._tensor_network import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "TensorNetworkClassifier",
     "TensorNetworkRegressor",
     "TreeTensorNet",
+    "channel_schedule",
 ]
