@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.ndimage import zoom
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -90,22 +91,67 @@ def load_digits_split(seed=0, shape=None):
     return data
 
 
-def load_digits_canvas(seed=0, size=16):
+def load_digits_canvas(seed=0, size=16, digit_size=8):
     """Digits at a random position of a ``size`` x ``size`` blank canvas, as (size, size) images.
 
-    Levine et al.'s "local" task, made from scikit-learn's digits: each 8x8 digit lands at a
-    position drawn per image (seeded by ``seed``), so the class is a local pattern anywhere
-    in the image. A stratified 80/20 split drawn with ``seed``; pixels in [0, 1].
+    Levine et al.'s tasks made from scikit-learn's 8x8 digits: each digit, enlarged to
+    ``digit_size`` x ``digit_size`` (bilinear) when that is not 8, lands at a position drawn
+    per image (seeded by ``seed``). ``digit_size=8`` on a large canvas is the "local" task
+    (the class is a small pattern anywhere in the image), ``digit_size=size`` the "global"
+    one (the digit fills the canvas). A stratified 80/20 split drawn with ``seed``; pixels in
+    [0, 1].
     """
     X, y = load_digits(return_X_y=True)
+    digits = X.reshape(-1, 8, 8) / 16.0
+    if digit_size != 8:
+        digits = np.clip(zoom(digits, (1, digit_size / 8, digit_size / 8), order=1), 0, 1)
     rng = np.random.default_rng(seed)
     canvas = np.zeros((len(X), size, size))
-    rows, cols = rng.integers(0, size - 7, size=(2, len(X)))
-    for image, digit, row, col in zip(canvas, X.reshape(-1, 8, 8) / 16.0, rows, cols):
-        image[row : row + 8, col : col + 8] = digit
-    data = _split(f"digits {size}x{size}", canvas.reshape(len(X), -1), y, 0.2, seed)
+    rows, cols = rng.integers(0, size - digit_size + 1, size=(2, len(X)))
+    for image, digit, row, col in zip(canvas, digits, rows, cols):
+        image[row : row + digit_size, col : col + digit_size] = digit
+    name = f"digits {size}x{size}" + ("" if digit_size == 8 else f" (digit {digit_size}x{digit_size})")
+    data = _split(name, canvas.reshape(len(X), -1), y, 0.2, seed)
     data.shape = (size, size)
     return data
+
+
+def make_pair_parity(n_features=12, distance=3):
+    """Every bit string of ``n_features`` bits, labelled by the inner product mod 2 of pairs.
+
+    A synthetic task whose QE is known exactly. Features ``i`` and ``i + distance`` form a
+    pair for every ``i`` whose position in its run of ``2 * distance`` features is below
+    ``distance`` (the default pairs (0, 3), (1, 4), (2, 5), (6, 9), ...); the label is
+    ``(-1) ** sum(x_i * x_j over pairs)``, +1 or -1. With ``theta=0.5`` the embedding maps a
+    bit to a basis vector (``phi(0) = (1, 0)``, ``phi(1) = (0, 1)``), so the data tensor of all
+    ``2**n_features`` strings is the label function itself: a product, over pairs, of the
+    2 x 2 Hadamard matrix ``[[1, 1], [1, -1]]``, whose two singular values are equal. Its QE
+    under a partition ``(K, K^c)`` is therefore exactly ``ln 2`` times the number of pairs
+    that K splits, and the rank of the matricization is ``2`` to that number: a tree
+    tensor network fits the labels as a regression exactly when each edge is at least that
+    wide. Unpaired features (``n_features`` not a multiple of ``2 * distance``) do not enter
+    the label.
+
+    Returns
+    -------
+    X : ndarray of shape (2**n_features, n_features)
+        The bits, 0.0 or 1.0, in lexicographic order.
+    y : ndarray of shape (2**n_features,)
+        The labels, -1 or +1.
+    pairs : list of tuple
+        The pairs ``(i, i + distance)``.
+    """
+    run = 2 * distance
+    pairs = [(i, i + distance) for i in range(n_features - distance) if i % run < distance]
+    X = (np.arange(2**n_features)[:, None] >> np.arange(n_features)[::-1]) & 1
+    products = sum(X[:, i] * X[:, j] for i, j in pairs)
+    return X.astype(np.float64), np.where(products % 2 == 0, 1, -1), pairs
+
+
+def pair_parity_entanglement(block, pairs):
+    """Exact QE (nats) of :func:`make_pair_parity`'s data under ``(block, rest)``."""
+    inside = set(np.asarray(block).tolist())
+    return np.log(2) * sum((i in inside) != (j in inside) for i, j in pairs)
 
 
 def load_ucr(name, seed=0, data_home=DATA_HOME):

@@ -114,3 +114,60 @@ def test_swaps_leave_a_permutation():
     np.testing.assert_array_equal(swapped_order(50, 0, rng), np.arange(50))
     order = swapped_order(50, 3, rng)
     assert sorted(order) == list(range(50)) and 1 <= np.sum(order != np.arange(50)) <= 6
+
+
+@pytest.mark.parametrize("n_features, distance", [(8, 2), (8, 3), (9, 1)])
+def test_pair_parity_has_the_stated_entanglement(n_features, distance):
+    from sklearn_qe import EntanglementMeter, canonical_tree
+    from sklearn_qe._testing import explicit_tensor_entanglement
+
+    X, y, pairs = benchmark_data.make_pair_parity(n_features, distance)
+    assert X.shape == (2**n_features, n_features) and len(np.unique(X, axis=0)) == 2**n_features
+    assert all(j - i == distance for i, j in pairs)
+    ones = X[:, [i for i, _ in pairs]] * X[:, [j for _, j in pairs]]
+    np.testing.assert_array_equal(y, (-1) ** ones.sum(axis=1))
+    meter = EntanglementMeter(theta=0.5, max_samples=None, baseline=False).fit(X, y)
+    tree = canonical_tree(n_features)
+    for level, qe, shifted_qe in zip(
+        meter.levels_, meter.partition_entanglement_, meter.partition_shifted_entanglement_
+    ):
+        exact = [benchmark_data.pair_parity_entanglement(b, pairs) for b in tree.partitions(level)]
+        np.testing.assert_allclose(qe, exact, atol=1e-9)
+        if level < tree.n_levels:  # the deepest level has no finer blocks to shift by
+            windows = [np.concatenate([tree.blocks[level + 1][i] for i in window])
+                       for window in tree.shifted_partitions(level)]
+            shifted = [benchmark_data.pair_parity_entanglement(w, pairs) for w in windows]
+            np.testing.assert_allclose(shifted_qe, shifted, atol=1e-9)
+        assert meter.level_widths_[level - 1] == 2 ** round(max(exact) / np.log(2))
+    # The formula against the explicit 2**N tensor, independently of the meter.
+    block = [0, 1, n_features - 1]
+    assert explicit_tensor_entanglement(X, y, block, theta=0.5) == pytest.approx(
+        benchmark_data.pair_parity_entanglement(block, pairs), abs=1e-9
+    )
+
+
+def test_channel_schedule_quick(tmp_path):
+    image = tmp_path / "schedule.png"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "channel_schedule.py"), "--quick", "--size", "8",
+         "--budget", "8000", "--image", str(image)],
+        capture_output=True, text=True, timeout=1200, check=True,  # a guard against hangs
+    )
+    rows = [line.split()[:2] for line in result.stdout.splitlines()]
+    assert [tuple(row) for row in rows if row[1:] and row[1] in ("wide-base", "wide-tip", "rule")] == [
+        (task, name) for task in ("local", "global") for name in ("wide-base", "wide-tip", "rule")
+    ]
+    assert "the rule picks" in result.stdout and image.stat().st_size > 10_000
+
+
+def test_width_sweep_quick_on_digits(tmp_path):
+    image = tmp_path / "sweep.png"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "width_sweep.py"), "--quick", "--datasets", "digits",
+         "--widths", "1", "2", "--image", str(image)],
+        capture_output=True, text=True, timeout=1200, check=True,  # a guard against hangs
+    )
+    rows = [line.split(" | ") for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert [row[0] for row in rows[1:]] == ["| 1", "| 2"]
+    assert all(0 <= float(cell) <= 100 for row in rows[1:] for cell in row[1:3])
+    assert "required_width_ = " in result.stdout and image.stat().st_size > 10_000
