@@ -5,6 +5,8 @@ digits profiles measure ten one-vs-rest tensors per feature order.
 
 - entanglement_profile.png: QE/SE per level of digits in three pixel orders (natural,
   shuffled, shuffled then reordered), with the bounds ln 2 and ln 4.
+- area_law_digits.png: QE against block size on log axes, natural and shuffled pixels, with
+  the fitted power laws.
 - permutation_digits.png: where the reorderer puts each pixel of the shuffled digits.
 - permutation_walk.png: the same for a shuffled 1-D random walk.
 
@@ -55,13 +57,25 @@ def digits_pictures():
         ("shuffled", shuffled),
         ("shuffled, reordered", reorderer.transform(shuffled)),
     ]
+    meters = {}
     for label, data in orders:
         meter = EntanglementMeter(shape=(8, 8), max_samples=500, random_state=0).fit(data, y)
+        meters[label] = meter
         print(f"{label:<20} QE {np.round(meter.entanglement_, 3)}  "
-              f"SE {np.round(meter.surrogate_entanglement_, 1)}  width >= {meter.required_width_}")
+              f"SE {np.round(meter.surrogate_entanglement_, 1)}  width >= {meter.required_width_}  "
+              f"area law: QE ~ size^{meter.area_law_.size_exponent:.2f}, "
+              f"~ boundary^{meter.area_law_.boundary_exponent:.2f}")
         EntanglementDisplay.from_estimator(meter, ax=ax, widths=[2, 4], label=label)
     ax.set_title("Digits (8x8): entanglement per level, three pixel orders", fontsize="medium")
     save(figure, "entanglement_profile.png")
+
+    figure, ax = plt.subplots(figsize=FIGSIZE)
+    for label in ("natural", "shuffled"):
+        EntanglementDisplay.from_estimator(
+            meters[label], ax=ax, kind="block_size", show_surrogate=False, label=label
+        )
+    ax.set_title("Digits (8x8): QE against block size (log-log)", fontsize="medium")
+    save(figure, "area_law_digits.png")
 
     # The true pixel of the feature the reorderer puts at each pixel, written as (row, col).
     figure, ax = plt.subplots(figsize=FIGSIZE)
