@@ -27,7 +27,7 @@ epoch's weights kept (lr 1e-2, batch 64). Printed: per dataset the QE and widths
 then train and test accuracy per width; the plot goes to ``docs/images/width_sweep.png``.
 
 Run: ``python benchmarks/width_sweep.py`` (about 20 minutes on 2 cores with ``--n-jobs 2``),
-``--quick`` for a smoke run (two epochs: its numbers mean nothing).
+``--quick`` for a smoke run (two epochs, the meter on 100 samples: its numbers mean nothing).
 """
 
 import argparse
@@ -63,14 +63,15 @@ def load(name, seed):
             data.y_test, data.shape, 0.085)
 
 
-def measure(name, seed):
+def measure(name, seed, max_samples=None):
     """The fitted meter: of all 4,096 strings for pairs, of the training split otherwise."""
     X_train, y_train, _, _, shape, theta = load(name, seed)
     if name == "pairs":
         X_train, y_train, _ = make_pair_parity()
         meter = EntanglementMeter(theta=theta, max_samples=None, shifted=False, baseline=False)
     else:
-        meter = EntanglementMeter(theta=theta, shape=shape, random_state=seed)
+        options = {} if max_samples is None else {"max_samples": max_samples}
+        meter = EntanglementMeter(theta=theta, shape=shape, random_state=seed, **options)
     return meter.fit(X_train, y_train)
 
 
@@ -128,16 +129,18 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-epochs", type=int, default=100)
     parser.add_argument("--patience", type=int, default=10)
+    parser.add_argument("--max-samples", type=int, default=None,
+                        help="of the meter on dna and digits (default: its own)")
     parser.add_argument("--n-jobs", type=int, default=1, help="networks trained side by side")
     parser.add_argument("--image", type=Path, default=DEFAULT_IMAGE)
     parser.add_argument("--quick", action="store_true", help="two epochs")
     args = parser.parse_args(argv)
     if args.quick:
-        args.max_epochs, args.patience = 2, 2
+        args.max_epochs, args.patience, args.max_samples = 2, 2, 100
 
     start = time.perf_counter()
     meters = dict(zip(args.datasets, Parallel(n_jobs=args.n_jobs)(
-        delayed(measure)(name, args.seed) for name in args.datasets
+        delayed(measure)(name, args.seed, args.max_samples) for name in args.datasets
     )))
     print(f"meters: {time.perf_counter() - start:.0f} s")
     jobs = [(name, width, False) for name in args.datasets for width in args.widths]
