@@ -106,7 +106,8 @@ def channel_schedule(
     >>> channel_schedule([1, 2, 4], budget=20_000, min_channels=1)
     [11, 22, 44]
     """
-    if isinstance(meter, (list, tuple, np.ndarray)):
+    relative_given = isinstance(meter, (list, tuple, np.ndarray))
+    if relative_given:
         relative = np.asarray(meter, dtype=np.float64)
         if relative.ndim != 1 or relative.size < 1 or not np.all(relative > 0):
             raise ValueError(
@@ -136,7 +137,7 @@ def channel_schedule(
     for name, value in (("budget", budget), ("min_channels", min_channels)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    if not isinstance(meter, (list, tuple, np.ndarray)):
+    if not relative_given:
         relative = _stage_widths(meter, n_blocks)
     elif relative.size != n_blocks + 1:
         raise ValueError(
