@@ -5,14 +5,15 @@ grows like its boundary (area law), not like its number of features (volume law)
 section 10). Across the levels of the canonical tree the blocks shrink, so fitting the QE
 per level against the blocks' size and boundary on log-log axes tells the two apart.
 
-Pure numpy, so that the math core can be tested and reused without scikit-learn or torch.
+Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
+and reused without torch.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int_list
 
 __all__ = ["AreaLawFit", "area_law_fit", "mean_block_geometry"]
 
@@ -81,8 +82,7 @@ def mean_block_geometry(tree, levels=None):
     if levels is None:
         levels = range(1, tree.n_levels + 1)
     geometry = []
-    for level in levels:
-        level = check_int(level, "each level", minimum=1)
+    for level in check_int_list(levels, "each level", minimum=1):
         if level > tree.n_levels:
             raise ValueError(
                 f"Level {level} is out of range: the tree has levels 1 to {tree.n_levels}."

@@ -8,9 +8,11 @@ the tree is a node, and the edge from a block of level ``l`` to its parent has t
 separates the leaves of K from those of K^c (a min-cut), so its QE is at most the log of that
 product (Levine et al., ICLR 2018). Widths of 1 are allowed: such an edge cuts for free.
 
-Pure numpy, so that the math core can be tested and reused without scikit-learn or torch.
+Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
+and reused without torch.
 """
 
+import math
 from numbers import Integral
 
 import numpy as np
@@ -38,7 +40,10 @@ def _log_widths(widths, n_levels, layout):
             f"widths has {len(widths)} values, but the canonical tree over {layout} has "
             f"{n_levels} levels: pass one width per level 1..{n_levels}, or one int."
         )
-    return np.log([check_int(w, f"widths[{i}]", minimum=1) for i, w in enumerate(widths)])
+    # math.log takes ints of any size, where numpy makes an int beyond int64 an object.
+    return np.array(
+        [math.log(check_int(w, f"widths[{i}]", minimum=1)) for i, w in enumerate(widths)]
+    )
 
 
 def partition_entanglement_capacity(widths, n_features, shape=None):

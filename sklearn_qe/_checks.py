@@ -1,8 +1,11 @@
-"""Argument checks shared by the public functions of the math core (numpy and scipy).
+"""Argument checks shared by the math core's public functions and the estimators.
 
-The estimators validate through scikit-learn's ``validate_data``; the functions that work
-without scikit-learn check here, so that bad input gives a ``ValueError`` or ``TypeError``
-naming the argument, never an error deep in numpy or a silently wrong number.
+The estimators validate their parameters through ``_parameter_constraints`` (with
+:class:`StrictInterval`, which refuses booleans) and their data through scikit-learn's
+``validate_data``; the core's functions check here, its data through the same
+``check_array``, so that bad input gives a ``ValueError`` or ``TypeError`` naming the
+argument, never an error deep in numpy or a silently wrong number. A bool is never a number
+here: ``True`` is not the int 1.
 """
 
 import math
@@ -10,12 +13,19 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_array
 
 __all__ = [
     "DENSE_LIMIT_BYTES",
+    "StrictInterval",
+    "check_bool",
     "check_data",
     "check_int",
+    "check_int_list",
+    "check_option",
     "check_positive",
+    "check_shape",
     "check_target",
     "densify",
 ]
@@ -31,6 +41,53 @@ def check_int(value, name, minimum=None):
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}.")
     return int(value)
+
+
+def check_int_list(values, name, minimum=None):
+    """``values``, an int or array-like of ints, as a list of ints checked by ``check_int``.
+
+    ``name`` names one element in the messages (e.g. ``"each level"``).
+    """
+    # An object array keeps each element's own type, where np.ravel([1, True]) makes True a 1.
+    return [check_int(value, name, minimum) for value in np.asarray(values, dtype=object).ravel()]
+
+
+def check_bool(value, name):
+    """``value`` as a bool: a Python or numpy bool, not a truthy object such as ``"no"``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {value!r} of type {type(value).__name__}.")
+    return bool(value)
+
+
+def check_option(value, name, options):
+    """``value``, which must be one of the strings ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}.")
+    return value
+
+
+def check_shape(shape, name="shape", n_features=None):
+    """``shape`` as a pair ``(H, W)`` of positive ints, holding ``n_features`` if given."""
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise ValueError(f"{name} must be a pair (H, W) of ints, got {shape!r}.")
+    height, width = (check_int(side, f"each side of {name}", minimum=1) for side in shape)
+    if n_features is not None and height * width != n_features:
+        raise ValueError(
+            f"{name}={(height, width)} describes {height * width} features, but the data "
+            f"has {n_features}."
+        )
+    return height, width
+
+
+class StrictInterval(Interval):
+    """scikit-learn's ``Interval`` parameter constraint, refusing booleans.
+
+    ``Interval(Integral, 1, None, closed="left")`` holds ``True`` (a bool is an Integral),
+    which would read ``levels=True`` as level 1. Use this one in ``_parameter_constraints``.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
 def check_positive(value, name):
@@ -104,11 +161,25 @@ def densify(X, dtype=np.float64, max_bytes=DENSE_LIMIT_BYTES, name="X"):
 
 
 def check_data(X, name="X", min_samples=1, min_features=1):
-    """X as a finite 2-D float64 array with enough samples and features."""
-    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+    """X as a finite 2-D float64 array with enough samples and features.
+
+    Read by scikit-learn's ``check_array``, as the estimators read X: numeric pandas
+    DataFrames of mixed or nullable dtypes are accepted; strings, complex numbers, NaN and
+    infinity are refused.
+    """
+    if sparse.issparse(X):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
+    # The shape is checked below, so that the messages name the argument.
+    X = check_array(
+        X,
+        dtype="numeric",
+        ensure_2d=False,
+        allow_nd=True,
+        ensure_min_samples=0,
+        ensure_min_features=0,
+        input_name=name,
+    )
+    if X.dtype.kind not in "biuf":  # "numeric" keeps e.g. datetimes as they are
         raise TypeError(f"{name} must be numeric, got an array of dtype {X.dtype}.")
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got shape {X.shape}.")
@@ -117,10 +188,7 @@ def check_data(X, name="X", min_samples=1, min_features=1):
             f"{name} has shape {X.shape}: at least {min_samples} sample(s) and "
             f"{min_features} feature(s) are needed."
         )
-    X = X.astype(np.float64)
-    if not np.isfinite(X).all():
-        raise ValueError(f"{name} contains NaN or infinity.")
-    return X
+    return X.astype(np.float64, copy=False)
 
 
 # An auto-read float target of whole numbers with more distinct values than this holds
@@ -137,17 +205,19 @@ def check_target(y, n_samples, target="auto"):
     ``target="classes"`` reads y as class labels and ``"values"`` as numbers (they weight the
     samples); ``"auto"`` reads a float target as values when it has a non-integer value or
     more than ``MAX_AUTO_CLASSES`` distinct values, and anything else as class labels.
+    Complex numbers are neither.
     """
-    if target not in TARGET_KINDS:
-        raise ValueError(f"target must be one of {TARGET_KINDS}, got {target!r}.")
+    check_option(target, "target", TARGET_KINDS)
     y = np.asarray(y)
+    if y.dtype.kind == "c":
+        raise TypeError(f"y must hold class labels or real values, got dtype {y.dtype}.")
     if y.ndim != 1:
         y = y.squeeze() if y.ndim == 2 and 1 in y.shape else y
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {np.shape(y)}.")
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} values, but X has {n_samples} samples.")
-    if y.dtype.kind in "fc" and not np.isfinite(y).all():
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity.")
     if target == "values":
         if y.dtype.kind not in "biuf":

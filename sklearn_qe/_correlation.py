@@ -1,6 +1,7 @@
 """Absolute Pearson correlations between features, dense or as a sparse nearest-neighbour graph.
 
-Pure numpy/scipy. Constant features correlate 0 with everything.
+Pure numpy/scipy (arguments aside, checked by ``_checks``). Constant features correlate 0
+with everything.
 """
 
 import numpy as np
@@ -44,6 +45,7 @@ def abs_correlation(X):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Finite numeric data, at least 2 features.
 
     Returns
     -------
@@ -59,7 +61,7 @@ def abs_correlation(X):
            [0.982, 0.   , 0.   ],
            [0.   , 0.   , 0.   ]])
     """
-    return standardized_abs_correlation(standardized_columns(check_data(X)))
+    return standardized_abs_correlation(standardized_columns(check_data(X, min_features=2)))
 
 
 def standardized_abs_correlation(Z):
@@ -75,6 +77,7 @@ def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
+        Finite numeric data, at least 2 features.
     n_neighbors : int or None, default=None
         ``None`` keeps every nonzero correlation (a dense graph). An int keeps, for each
         feature, its ``n_neighbors`` strongest correlations, and an edge is kept if either end
@@ -92,7 +95,7 @@ def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
     if n_neighbors is None:
         return sparse.csr_array(abs_correlation(X))
     n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
-    Z = standardized_columns(check_data(X))
+    Z = standardized_columns(check_data(X, min_features=2))
     n_features = Z.shape[1]
     k = min(n_neighbors, n_features - 1)
     heads, tails, weights = [], [], []

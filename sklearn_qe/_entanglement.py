@@ -6,7 +6,7 @@ Its matricization under a partition ``(K, K^c)`` is ``(1/M) Phi_K D Phi_Kc^T`` w
 ``D = diag(y)``, so the squared singular values are the eigenvalues of a matrix of size at
 most ``M`` assembled from the Gram matrices ``G_K = Phi_K^T Phi_K`` (the "Gram trick").
 
-Everything is float64 numpy/scipy; no scikit-learn and no torch here. Linear algebra goes
+Everything is float64 numpy/scipy (arguments are checked by ``_checks``); no torch here. Linear algebra goes
 through ``numpy.linalg``, not ``scipy.linalg``: the scipy wheels bring a second OpenBLAS
 whose threads contend with numpy's (used by every matmul here) and made a fit 5x slower on
 2 cores.
@@ -17,8 +17,18 @@ from joblib import Parallel, cpu_count, delayed, effective_n_jobs
 from scipy.special import entr
 from threadpoolctl import threadpool_limits
 
-from ._checks import check_data, check_int, check_positive, check_target
+from ._checks import (
+    TARGET_KINDS,
+    check_bool,
+    check_data,
+    check_int,
+    check_int_list,
+    check_option,
+    check_positive,
+    check_target,
+)
 from ._correlation import abs_correlation_rows, standardized_columns
+from ._partitions import CanonicalTree
 
 __all__ = [
     "entanglement_entropy",
@@ -167,7 +177,7 @@ def label_weights(y, n_samples):
         give one tensor with labels mapped to -1/+1; more classes give one one-vs-rest tensor
         per class (+1 for the class, -1 otherwise).
     n_samples : int
-        Number of samples.
+        Number of samples, at least 1.
 
     Returns
     -------
@@ -183,6 +193,7 @@ def label_weights(y, n_samples):
     >>> classes.tolist(), weights.tolist()
     (['a', 'b'], [[1.0, -1.0, 1.0]])
     """
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
     if y is None:
         return None, np.ones((1, n_samples))
     y, _ = check_target(y, n_samples, target="classes")
@@ -202,6 +213,7 @@ def _tensor_weights(y, n_samples, target="auto"):
     tells them from classes) one tensor weighted by them, class labels what
     :func:`label_weights` gives. The meter reads y the same way.
     """
+    check_option(target, "target", TARGET_KINDS)  # also without y: a typo is a typo
     if y is None:
         return None, np.ones((1, n_samples))
     y, continuous = check_target(y, n_samples, target)
@@ -211,11 +223,13 @@ def _tensor_weights(y, n_samples, target="auto"):
 
 
 def _check_levels(levels, tree, n_features):
+    if not isinstance(tree, CanonicalTree):
+        raise TypeError(f"tree must be a CanonicalTree (canonical_tree(...)), got {tree!r}.")
     if len(tree.blocks[0][0]) != n_features:
         raise ValueError(
             f"The tree covers {len(tree.blocks[0][0])} features, but X has {n_features}."
         )
-    levels = [check_int(level, "each level", minimum=1) for level in np.ravel(levels)]
+    levels = check_int_list(levels, "each level", minimum=1)
     if not levels or max(levels) > tree.n_levels:
         raise ValueError(
             f"levels must be a non-empty list of levels 1 to {tree.n_levels} of the tree, "
@@ -225,6 +239,13 @@ def _check_levels(levels, tree, n_features):
 
 
 def _check_weights(weights, n_samples):
+    """Finite weights of shape (n_tensors, n_samples), each row scaled to a largest |w| of 1.
+
+    QE does not depend on the scale of a tensor; scaling first keeps the squared norms from
+    overflowing (y * 1e200) or losing digits to subnormals (y * 1e-160).
+    """
+    if isinstance(weights, (str, bytes)) or np.asarray(weights).dtype.kind not in "biuf":
+        raise TypeError(f"weights must be real numbers, got {weights!r}.")
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 2 or weights.shape[1] != n_samples:
         raise ValueError(
@@ -232,7 +253,22 @@ def _check_weights(weights, n_samples):
         )
     if not np.isfinite(weights).all():
         raise ValueError("weights contain NaN or infinity.")
-    return weights
+    largest = np.abs(weights).max(axis=1, keepdims=True)
+    # A row of zeros stays zero: _spectrum_entropy reports the tensor as cancelled out.
+    return weights / np.where(largest > 0, largest, 1.0)
+
+
+def _check_profile_arguments(X, weights, tree, levels, theta, n_jobs, progress):
+    """The arguments of the profile functions, checked before any Gram is computed."""
+    X = check_data(X, min_features=2)
+    weights = _check_weights(weights, X.shape[0])
+    levels = _check_levels(levels, tree, X.shape[1])
+    theta = check_positive(theta, "theta")
+    if n_jobs is not None:
+        check_int(n_jobs, "n_jobs")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable or None, got {progress!r}.")
+    return X, weights, levels, theta
 
 
 def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True, target="auto"):
@@ -279,6 +315,7 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True, targe
     """
     X = check_data(X, min_features=2)
     theta = check_positive(theta, "theta")
+    average = check_bool(average, "average")
     n_samples, n_features = X.shape
     block = np.asarray(block)
     if block.dtype.kind not in "iu":
@@ -293,7 +330,7 @@ def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True, targe
         )
     complement = np.setdiff1d(np.arange(n_features), block)
     cos, sin = _embedding(X, theta)
-    _, weights = _tensor_weights(y, n_samples, target)
+    weights = _check_weights(_tensor_weights(y, n_samples, target)[1], n_samples)
     sides = [(f, *_log_gram(cos, sin, f)) for f in (block, complement)]
     qe = _partition_entropies(cos, sin, weights, sides)
     return float(qe.mean()) if average else qe
@@ -313,7 +350,8 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     X : ndarray of shape (n_samples, n_features)
         Finite float64 data.
     weights : ndarray of shape (n_tensors, n_samples)
-        Coefficients of each tensor, e.g. from :func:`label_weights`.
+        Coefficients of each tensor, e.g. from :func:`label_weights`; QE does not depend on
+        their scale.
     tree : CanonicalTree
         Canonical partition tree covering the deepest requested level.
     levels : sequence of int
@@ -330,10 +368,9 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     profile : dict
         Maps each level to an ndarray of shape (n_partitions, n_tensors).
     """
-    X = check_data(X, min_features=2)
-    weights = _check_weights(weights, X.shape[0])
-    levels = _check_levels(levels, tree, X.shape[1])
-    theta = check_positive(theta, "theta")
+    X, weights, levels, theta = _check_profile_arguments(
+        X, weights, tree, levels, theta, n_jobs, progress
+    )
     top, leaf = levels[0], levels[-1]
     cos, sin = _embedding(X, theta)
     full = _full_log_gram(cos, sin, tree.blocks[leaf])
@@ -393,10 +430,9 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
         Maps each level to an ndarray of shape (n_shifted_blocks, n_tensors), with no rows
         for a level without shifted blocks.
     """
-    X = check_data(X, min_features=2)
-    weights = _check_weights(weights, X.shape[0])
-    levels = _check_levels(levels, tree, X.shape[1])
-    theta = check_positive(theta, "theta")
+    X, weights, levels, theta = _check_profile_arguments(
+        X, weights, tree, levels, theta, n_jobs, progress
+    )
     cos, sin = _embedding(X, theta)
     full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
     task_levels = []

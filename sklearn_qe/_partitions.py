@@ -1,14 +1,15 @@
 """Canonical partitions of the features: the blocks of a balanced binary tree (1-D) or
 quad-tree (2-D) laid over the feature axis.
 
-Pure numpy, so that the math core can be tested and reused without scikit-learn or torch.
+Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
+and reused without torch.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import check_int, check_shape
 
 __all__ = ["CanonicalTree", "canonical_tree", "max_canonical_level"]
 
@@ -25,14 +26,23 @@ def max_canonical_level(n_features, shape=None):
     Parameters
     ----------
     n_features : int
-        Number of features.
+        Number of features, at least 1.
     shape : tuple of (int, int) or None, default=None
-        ``None`` for 1-D features, ``(H, W)`` for an image flattened row-major.
+        ``None`` for 1-D features, ``(H, W)`` with ``H * W == n_features`` for an image
+        flattened row-major.
 
     Returns
     -------
     level : int
         ``floor(log2(n_features))`` in 1-D, ``floor(log2(min(H, W)))`` in 2-D.
+
+    Raises
+    ------
+    TypeError
+        If ``n_features`` or a side of ``shape`` is not an int (a bool is not).
+    ValueError
+        If ``n_features`` is below 1, or ``shape`` is not a pair of positive ints holding
+        ``n_features``.
 
     Examples
     --------
@@ -40,8 +50,10 @@ def max_canonical_level(n_features, shape=None):
     >>> max_canonical_level(180), max_canonical_level(64, shape=(8, 8))
     (7, 3)
     """
-    side = n_features if shape is None else min(shape)
-    return int(np.floor(np.log2(side))) if side >= 1 else 0
+    n_features = check_int(n_features, "n_features", minimum=1)
+    side = n_features if shape is None else min(check_shape(shape, n_features=n_features))
+    # bit_length is exact where log2 of a large int rounds up across a power of 2.
+    return side.bit_length() - 1
 
 
 @dataclass(frozen=True)
@@ -205,14 +217,7 @@ def canonical_tree(n_features, shape=None, max_level=None):
     if max_level is not None:
         max_level = check_int(max_level, "max_level")
     if shape is not None:
-        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-            raise ValueError(f"shape must be a pair (H, W) of ints, got {shape!r}.")
-        height, width = (check_int(side, "each side of shape") for side in shape)
-        if height * width != n_features:
-            raise ValueError(
-                f"shape={tuple(shape)} describes {height * width} features, but the data "
-                f"has {n_features}."
-            )
+        height, width = check_shape(shape, n_features=n_features)
         if min(height, width) < 2:
             raise ValueError(
                 f"A 2-D layout needs at least 2 rows and 2 columns to split into quadrants, "

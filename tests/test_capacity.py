@@ -249,3 +249,11 @@ def test_an_int_width_is_every_level_width():
 def test_bad_input(args, error, message):
     with pytest.raises(error, match=message):
         entanglement_capacity(*args)
+
+
+def test_widths_beyond_int64_are_capacities_too():
+    """10**20 used to reach np.log as an object array and crash."""
+    np.testing.assert_allclose(entanglement_capacity(10**20, 8), entanglement_capacity(64, 8))
+    np.testing.assert_allclose(
+        entanglement_capacity([10**400, 2, 2], 8), entanglement_capacity([64, 2, 2], 8)
+    )

@@ -221,8 +221,9 @@ def test_label_weights():
 @pytest.mark.parametrize(
     "X, y, block, theta, error, message",
     [
-        ([[1.0, np.nan], [2.0, 3.0]], None, [0], 1.0, ValueError, "NaN or infinity"),
-        ([["a", "b"], ["c", "d"]], None, [0], 1.0, TypeError, "numeric"),
+        # X is read by scikit-learn's check_array, as the estimators read it.
+        ([[1.0, np.nan], [2.0, 3.0]], None, [0], 1.0, ValueError, "X contains NaN"),
+        ([["a", "b"], ["c", "d"]], None, [0], 1.0, ValueError, "strings"),
         (np.zeros((0, 3)), None, [0], 1.0, ValueError, r"shape \(0, 3\)"),
         (np.zeros(3), None, [0], 1.0, ValueError, "2-D"),
         (np.zeros((3, 3)), None, [0, 1, 2], 1.0, ValueError, "proper subset"),
@@ -341,3 +342,78 @@ def test_property_surrogate(X):
     se = surrogate_entanglement(X, tree, [1])[1]
     assert se.shape == (1,) and se[0] >= 0
     assert se[0] == pytest.approx(_direct_se(X, tree.partitions(1)[0]), rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda X: entanglement_entropy(X, block=[0], average="no"), TypeError, "average"),
+        (lambda X: entanglement_entropy(X, block=[0], target="bogus"), ValueError, "target"),
+        # Complex labels were read as 40 classes.
+        (lambda X: entanglement_entropy(X, np.arange(40) + 1j, block=[0]), TypeError, "^y "),
+        (lambda X: abs_correlation_graph(X[:, :1], n_neighbors=2), ValueError, "2 feature"),
+        (lambda X: abs_correlation(X[:, :1]), ValueError, "2 feature"),
+        (lambda X: label_weights(None, -1), ValueError, "n_samples"),
+        (lambda X: label_weights(None, True), TypeError, "n_samples"),
+        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [1], 0.5, n_jobs="a"),
+         TypeError, "n_jobs"),
+        (lambda X: shifted_entanglement_profile(X, np.ones((1, 40)), "x", [1], 0.5),
+         TypeError, "tree"),
+        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [True], 0.5),
+         TypeError, "each level"),
+        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [1], 0.5,
+                                        progress="x"), TypeError, "progress"),
+    ],
+)
+def test_bad_arguments_name_themselves(call, error, message):
+    """Each used to crash deep in numpy or joblib, or to be read as something else."""
+    X = np.random.default_rng(0).standard_normal((40, 6))
+    with pytest.raises(error, match=message):
+        call(X)
+
+
+@pytest.mark.parametrize("scale", [1e-160, 1e-100, 1e100, 1e200])
+def test_qe_does_not_depend_on_the_scale_of_y(scale):
+    """y * 1e-160 lost digits to subnormal squares and y * 1e200 overflowed them into a
+    'tensor cancels out' refusal: the tensor's scale does not change its QE."""
+    rng = np.random.default_rng(0)
+    X, v = rng.standard_normal((40, 6)), rng.standard_normal(40)
+    expected = entanglement_entropy(X, v, block=[0, 1, 2])
+    assert entanglement_entropy(X, v * scale, block=[0, 1, 2]) == pytest.approx(expected, rel=1e-9)
+    tree = canonical_tree(6)
+    profile = entanglement_profile(X, v[None] * scale, tree, [1, 2], theta=0.085)
+    reference = entanglement_profile(X, v[None], tree, [1, 2], theta=0.085)
+    for level in (1, 2):
+        np.testing.assert_allclose(profile[level], reference[level], rtol=1e-9)
+
+
+def test_numeric_dataframes_of_any_dtypes_are_read_as_the_estimators_read_them():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    frame = pd.DataFrame(
+        {
+            "float": X[:, 0],
+            "int": np.round(X[:, 1]).astype(int),
+            "bool": X[:, 2] > 0,
+            "nullable": pd.array(X[:, 3], dtype="Float64"),
+        }
+    )
+    dense = frame.to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(abs_correlation(frame), abs_correlation(dense))
+    np.testing.assert_allclose(
+        abs_correlation_graph(frame, n_neighbors=2).toarray(),
+        abs_correlation_graph(dense, n_neighbors=2).toarray(),
+    )
+    assert entanglement_entropy(frame, block=[0, 1]) == pytest.approx(
+        entanglement_entropy(dense, block=[0, 1])
+    )
+    assert EntanglementMeter(levels=1).fit(frame).entanglement_[0] == pytest.approx(
+        entanglement_entropy(dense, block=[0, 1])
+    )
+    # Missing values and strings are still refused, naming X.
+    frame.loc[0, "nullable"] = pd.NA
+    with pytest.raises(ValueError, match="X contains NaN"):
+        entanglement_entropy(frame, block=[0, 1])
+    with pytest.raises(ValueError, match="string"):
+        abs_correlation(np.array([["1.5", "2"], ["3", "4"]]))

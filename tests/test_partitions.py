@@ -71,3 +71,25 @@ def test_distinct_partitions():
 def test_bad_trees(kwargs, message):
     with pytest.raises(ValueError, match=message):
         canonical_tree(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        ((-5,), ValueError, "n_features must be at least 1"),
+        ((0,), ValueError, "n_features must be at least 1"),
+        ((1.5,), TypeError, "n_features must be an int"),
+        ((True,), TypeError, "n_features must be an int"),
+        ((64, (8, 4)), ValueError, "describes 32 features"),
+        ((64, (8,)), ValueError, "shape must be a pair"),
+    ],
+)
+def test_max_canonical_level_refuses_what_is_not_a_count(args, error, message):
+    """-5, 1.5 and True used to give level 0."""
+    with pytest.raises(error, match=message):
+        max_canonical_level(*args)
+
+
+def test_max_canonical_level_is_exact_for_huge_counts():
+    assert max_canonical_level(1) == 0
+    assert max_canonical_level(2**60 - 1) == 59 and max_canonical_level(2**60) == 60
