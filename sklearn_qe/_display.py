@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._area_law import _power_law, _usable, mean_block_geometry
 from ._capacity import entanglement_capacity
+from ._checks import check_int_list, check_option, check_shape
 from ._meter import EntanglementMeter
 from ._partitions import canonical_tree
 
@@ -138,7 +139,8 @@ class EntanglementDisplay:
             the mean block size of each level on log-log axes, with the fitted power law;
             needs ``block_sizes``.
         widths : list of int or None, default=None
-            Network widths R whose bound ``ln R`` is drawn as a horizontal line.
+            Network widths R (at least 1) whose bound ``ln R`` is drawn as a horizontal
+            line.
         capacity : array-like of shape (n_tree_levels,) or None, default=None
             A network's capacity (nats) per level, ``capacity[l - 1]`` for level ``l``, as
             :func:`entanglement_capacity` returns it; drawn (as steps with
@@ -159,8 +161,8 @@ class EntanglementDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
-        if kind not in _KINDS:
-            raise ValueError(f"kind must be one of {_KINDS}, got {kind!r}.")
+        check_option(kind, "kind", _KINDS)
+        widths = [] if widths is None else check_int_list(widths, "each width", minimum=1)
         if kind == "block_size" and self.block_sizes is None:
             raise ValueError(
                 'kind="block_size" needs the block_sizes of the display; from_estimator sets '
@@ -217,7 +219,7 @@ class EntanglementDisplay:
             )
             self.surrogate_ax_.set_ylabel("SE")
 
-        self.width_lines_ = [_width_line(ax, width) for width in (widths or [])]
+        self.width_lines_ = [_width_line(ax, width) for width in widths]
         self.capacity_line_ = None if capacity is None else _capacity_line(ax, x, capacity, kind)
 
         ax.set_ylabel("QE (nats)")
@@ -261,7 +263,7 @@ class EntanglementDisplay:
         ----------
         meter : EntanglementMeter
             Fitted meter (or any estimator with ``levels_``, ``entanglement_``,
-            ``n_features_in_``, ``shape`` and ``surrogate_entanglement_``).
+            ``n_features_in_``, ``shape_`` and ``surrogate_entanglement_``).
         ax : matplotlib Axes, default=None
             Axes to plot on; ``None`` creates a new figure.
         kind : {"level", "block_size"}, default="level"
@@ -302,9 +304,8 @@ class EntanglementDisplay:
         array([1.1, 1.1])
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(meter, ["levels_", "entanglement_", "n_features_in_"])
-        shape = getattr(meter, "shape", None)
-        shape = None if shape is None else tuple(shape)
+        check_is_fitted(meter, ["levels_", "entanglement_", "n_features_in_", "shape_"])
+        shape = meter.shape_  # the fitted layout: set_params(shape=...) since measured nothing
         n_features = meter.n_features_in_
         block_sizes, _ = mean_block_geometry(canonical_tree(n_features, shape), meter.levels_)
         capacity = (
@@ -547,7 +548,8 @@ class PermutationDisplay:
         ``permutation[p]`` is the original index of the feature placed at position ``p``,
         e.g. a reorderer's ``permutation_``.
     shape : tuple of (int, int) or None, default=None
-        ``None`` for a 1-D order; ``(H, W)`` for a row-major image.
+        ``None`` for a 1-D order; ``(H, W)`` with ``H * W == n_features`` for a row-major
+        image.
 
     Attributes
     ----------
@@ -601,12 +603,19 @@ class PermutationDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
-        if ax is None:
-            _, ax = plt.subplots()
         permutation = np.asarray(self.permutation)
         n_features = permutation.size
         if not np.array_equal(np.sort(permutation), np.arange(n_features)):
             raise ValueError("permutation must hold each index 0..n_features-1 exactly once.")
+        if self.shape is not None:
+            height, width = check_shape(self.shape)
+            if height * width != n_features:
+                raise ValueError(
+                    f"shape {(height, width)} holds {height * width} pixels, but the "
+                    f"permutation has {n_features} features."
+                )
+        if ax is None:
+            _, ax = plt.subplots()
 
         self.scatter_ = self.image_ = self.colorbar_ = None
         if self.shape is None:
@@ -625,12 +634,6 @@ class PermutationDisplay:
                 fontsize="medium",
             )
         else:
-            height, width = self.shape
-            if height * width != n_features:
-                raise ValueError(
-                    f"shape {tuple(self.shape)} holds {height * width} pixels, but the "
-                    f"permutation has {n_features} features."
-                )
             grid = permutation.reshape(height, width)
             style = _validate_style_kwargs({"cmap": "viridis", "interpolation": "nearest"}, kwargs)
             self.image_ = ax.imshow(grid, **style)

@@ -3,12 +3,13 @@
 import warnings
 from functools import partial
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils._param_validation import RealNotInt, StrOptions
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -25,7 +26,7 @@ from ._entanglement import (
     surrogate_entanglement,
 )
 from ._area_law import area_law_fit, mean_block_geometry
-from ._checks import densify
+from ._checks import StrictInterval, check_int_list, densify
 from ._fit_state import all_or_nothing
 from ._partitions import canonical_tree, max_canonical_level
 
@@ -159,6 +160,10 @@ class EntanglementMeter(BaseEstimator):
         ``ceil(exp(max QE))`` over all partitions and tensors (the largest of
         ``level_widths_``): the theorem's lower bound on the width of a locally connected
         network that fits the data. It can be no more than M, the samples measured.
+    shape_ : tuple of (int, int) or None
+        The ``shape`` the features were measured in. ``score`` and ``summary`` keep to what
+        ``fit`` measured with (shape, levels, theta, ...), whatever ``set_params`` changed
+        since.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -186,20 +191,20 @@ class EntanglementMeter(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "theta": [Interval(Real, 0, None, closed="neither")],
-        "levels": [Interval(Integral, 1, None, closed="left"), "array-like", None],
+        "theta": [StrictInterval(Real, 0, None, closed="neither")],
+        "levels": [StrictInterval(Integral, 1, None, closed="left"), "array-like", None],
         "shape": [tuple, None],
         "target": [StrOptions({"auto", "classes", "values"})],
         "max_samples": [
             StrOptions({"auto"}),
-            Interval(Integral, 2, None, closed="left"),
-            Interval(RealNotInt, 0, 1, closed="right"),
+            StrictInterval(Integral, 2, None, closed="left"),
+            StrictInterval(RealNotInt, 0, 1, closed="right"),
             None,
         ],
         "baseline": ["boolean"],
         "random_state": ["random_state"],
         "shifted": ["boolean"],
-        "n_jobs": [Integral, None],
+        "n_jobs": [StrictInterval(Integral, None, None, closed="neither"), None],
         "verbose": ["verbose"],
     }
 
@@ -253,20 +258,26 @@ class EntanglementMeter(BaseEstimator):
         self : object
             Fitted meter.
         """
+        # No attribute of a previous fit may survive (random_order_entanglement_ after a refit
+        # with baseline=False); all_or_nothing puts them back if this fit fails.
+        for name in [name for name in vars(self) if name.endswith("_")]:
+            delattr(self, name)
         X = self._validate_X(X, reset=True)
-        _warn_if_unscaled(X, self.theta)
-        tree, levels = self._tree_and_levels(X.shape[1])
-        classes, weights = self._weights(X, y)
-        rng = check_random_state(self.random_state)
-        rows = self._sample_rows(X.shape[0], rng, tree, levels, len(weights))
-        order = rng.permutation(X.shape[1]) if self.baseline else None
+        settings = self._settings(X.shape[1])
+        levels = settings.levels
+        _warn_if_unscaled(X, settings.theta)
+        tree = _tree(X.shape[1], settings)
+        classes, weights = self._weights(X, y, settings)
+        rng = check_random_state(settings.random_state)
+        rows = self._sample_rows(X.shape[0], rng, tree, settings, len(weights))
+        order = rng.permutation(X.shape[1]) if settings.baseline else None
         per_level, shifted, random_order = self._partition_qe(
-            X[rows], weights[:, rows], tree, levels, order
+            X[rows], weights[:, rows], tree, settings, order
         )
         se = surrogate_entanglement(X, tree, levels)
 
-        # Every attribute is set only once everything is measured: a fit that fails leaves the
-        # meter as it was.
+        self._settings_ = settings
+        self.shape_ = settings.shape
         self.classes_ = classes
         self.target_type_ = None if y is None else ("values" if classes is None else "classes")
         self.n_samples_measured_ = len(rows)
@@ -308,6 +319,10 @@ class EntanglementMeter(BaseEstimator):
         ``benchmarks/score_orders.py``). With ``shifted=False``, or where no level has
         shifted blocks: minus the mean QE of the canonical partitions, level by level.
 
+        X is measured with the settings ``fit`` used (theta, levels, shape, shifted, target,
+        max_samples, random_state), so that the score of the training data is ``score_``
+        even after ``set_params``.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -323,12 +338,13 @@ class EntanglementMeter(BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        tree, levels = self._tree_and_levels(X.shape[1])
-        _, weights = self._weights(X, y)
-        rng = check_random_state(self.random_state)
-        rows = self._sample_rows(X.shape[0], rng, tree, levels, len(weights))
-        per_level, shifted, _ = self._partition_qe(X[rows], weights[:, rows], tree, levels)
-        return self._score(per_level, shifted, levels)
+        settings = self._settings_  # what fit measured with, not what set_params changed
+        tree = _tree(X.shape[1], settings)
+        _, weights = self._weights(X, y, settings)
+        rng = check_random_state(settings.random_state)
+        rows = self._sample_rows(X.shape[0], rng, tree, settings, len(weights))
+        per_level, shifted, _ = self._partition_qe(X[rows], weights[:, rows], tree, settings)
+        return self._score(per_level, shifted, settings.levels)
 
     def summary(self):
         """The measured numbers per level, as a table to read.
@@ -342,7 +358,7 @@ class EntanglementMeter(BaseEstimator):
         """
         check_is_fitted(self)
         n_features = self.n_features_in_
-        layout = "1-D" if self.shape is None else f"{self.shape[0]} x {self.shape[1]} image"
+        layout = "1-D" if self.shape_ is None else f"{self.shape_[0]} x {self.shape_[1]} image"
         lines = [
             f"QE in nats of {self.n_samples_measured_:,} samples"
             + ("" if self.target_type_ is None else f" with {self.target_type_}")
@@ -352,7 +368,7 @@ class EntanglementMeter(BaseEstimator):
         ]
         random_order = getattr(self, "random_order_entanglement_", None)
         for i, level in enumerate(self.levels_):
-            n_blocks = 2**level if self.shape is None else 4**level
+            n_blocks = 2**level if self.shape_ is None else 4**level
             baseline = "" if random_order is None else f"{random_order[i]:.3g}"
             lines.append(
                 f"{level:>5} {n_blocks:>6} {self.entanglement_[i]:>8.3g} {baseline:>8} "
@@ -372,24 +388,28 @@ class EntanglementMeter(BaseEstimator):
             return -float(np.mean([shifted[l].mean() for l in levels if shifted[l].size]))
         return -float(np.mean([per_level[l].mean() for l in levels]))
 
-    def _tree_and_levels(self, n_features):
+    def _settings(self, n_features):
+        """The parameters as this fit measures with them; levels as an explicit list."""
         shape = None if self.shape is None else tuple(self.shape)
         if self.levels is None:
             levels = list(range(1, canonical_tree(n_features, shape=shape).n_levels + 1))
         elif isinstance(self.levels, Integral):
             levels = list(range(1, self.levels + 1))
         else:
-            values = np.asarray(self.levels).ravel()
-            if values.dtype.kind not in "iu":  # 1.5 must not quietly become level 1
-                raise TypeError(f"levels must be integers, got {self.levels!r}.")
-            levels = sorted(set(values.tolist()))
-            if not levels or levels[0] < 1:
-                raise ValueError(f"levels must be positive integers, got {self.levels!r}.")
-        tree = canonical_tree(n_features, shape=shape, max_level=levels[-1])  # checks levels
-        if self.shifted and levels[-1] < max_canonical_level(n_features, shape):
-            # The shifted blocks of a level are windows of the next level's blocks.
-            tree = canonical_tree(n_features, shape=shape, max_level=levels[-1] + 1)
-        return tree, levels
+            levels = sorted(set(check_int_list(self.levels, "each level", minimum=1)))
+            if not levels:
+                raise ValueError(f"levels must hold at least one level, got {self.levels!r}.")
+        canonical_tree(n_features, shape=shape, max_level=levels[-1])  # checks shape, levels
+        return _Settings(
+            theta=self.theta,
+            levels=levels,
+            shape=shape,
+            shifted=self.shifted,
+            target=self.target,
+            max_samples=self.max_samples,
+            baseline=self.baseline,
+            random_state=self.random_state,
+        )
 
     def _validate_X(self, X, reset):
         X = validate_data(
@@ -409,33 +429,34 @@ class EntanglementMeter(BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _weights(self, X, y):
+    def _weights(self, X, y, settings):
         if y is None:
             return _tensor_weights(None, X.shape[0])
         y = column_or_1d(y, warn=True)
         check_consistent_length(X, y)
         assert_all_finite(y, input_name="y")
         # The same reading of y as entanglement_entropy's.
-        return _tensor_weights(y, X.shape[0], self.target)
+        return _tensor_weights(y, X.shape[0], settings.target)
 
-    def _sample_rows(self, n_samples, rng, tree, levels, n_tensors):
+    def _sample_rows(self, n_samples, rng, tree, settings, n_tensors):
         """Sorted rows QE is measured on (all unless max_samples asks for fewer)."""
-        if self.max_samples is None:
+        max_samples = settings.max_samples
+        if max_samples is None:
             size = n_samples
-        elif self.max_samples == "auto":
+        elif max_samples == "auto":
             # The most samples, up to the cap, whose measurement fits the work budget: the
             # estimate depends on the data's shape and classes only, never on timings, so
             # that the same data gets the same sample on any machine.
-            work = self._work(tree, levels, n_tensors, self.baseline)
+            work = self._work(tree, settings, n_tensors, settings.baseline)
             size, upper = self._min_auto_samples, self._max_auto_samples
             while size < upper:
                 middle = (size + upper + 1) // 2
                 fits = work(middle) <= self._auto_work
                 size, upper = (middle, upper) if fits else (size, middle - 1)
-        elif isinstance(self.max_samples, Integral):
-            size = self.max_samples
+        elif isinstance(max_samples, Integral):
+            size = max_samples
         else:
-            size = max(2, int(self.max_samples * n_samples))
+            size = max(2, int(max_samples * n_samples))
         if size >= n_samples:
             return np.arange(n_samples)
         return np.sort(rng.choice(n_samples, size=size, replace=False))
@@ -455,10 +476,10 @@ class EntanglementMeter(BaseEstimator):
                 f"max_samples={min(fitting, 1000)}) to measure a random subsample."
             )
 
-    def _work(self, tree, levels, n_tensors, baseline):
+    def _work(self, tree, settings, n_tensors, baseline):
         """Estimated floating-point work of measuring QE (see ``partition_cost``), as a
         function of the number of samples: the block sizes are gathered once."""
-        n_features = len(tree.blocks[0][0])
+        n_features, levels = len(tree.blocks[0][0]), settings.levels
         canonical = np.array(
             [len(tree.blocks[level][i]) for level in levels for i in tree.partition_indices(level)]
         )
@@ -466,7 +487,7 @@ class EntanglementMeter(BaseEstimator):
             [
                 sum(len(tree.blocks[level + 1][i]) for i in window)
                 for level in levels
-                for window in (tree.shifted_partitions(level) if self.shifted else [])
+                for window in (tree.shifted_partitions(level) if settings.shifted else [])
             ]
         )
 
@@ -478,11 +499,12 @@ class EntanglementMeter(BaseEstimator):
 
         return work
 
-    def _partition_qe(self, X, weights, tree, levels, order=None):
+    def _partition_qe(self, X, weights, tree, settings, order=None):
         """QE of the canonical partitions, of the shifted blocks (if measured) and of the
         canonical partitions with the features in ``order`` (if given)."""
         self._check_memory(X.shape[0])
-        total = self._work(tree, levels, len(weights), order is not None)(X.shape[0])
+        levels = settings.levels
+        total = self._work(tree, settings, len(weights), order is not None)(X.shape[0])
         # The bar counts estimated work, not partitions: a coarse partition can take as long
         # as a thousand fine ones, and counts would make the ETA swing by hours.
         with tqdm(
@@ -491,11 +513,11 @@ class EntanglementMeter(BaseEstimator):
             bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
             disable=not self.verbose,
         ) as bar:
-            options = dict(theta=self.theta, n_jobs=self.n_jobs, progress=bar.update)
+            options = dict(theta=settings.theta, n_jobs=self.n_jobs, progress=bar.update)
             canonical = entanglement_profile(X, weights, tree, levels, **options)
             shifted = (
                 shifted_entanglement_profile(X, weights, tree, levels, **options)
-                if self.shifted
+                if settings.shifted
                 else None
             )
             random_order = (
@@ -504,6 +526,28 @@ class EntanglementMeter(BaseEstimator):
                 else entanglement_profile(X[:, order], weights, tree, levels, **options)
             )
         return canonical, shifted, random_order
+
+
+class _Settings(NamedTuple):
+    """The parameters a meter's measurement depends on, as its fit read them."""
+
+    theta: float
+    levels: list
+    shape: tuple
+    shifted: bool
+    target: str
+    max_samples: object
+    baseline: bool
+    random_state: object
+
+
+def _tree(n_features, settings):
+    """The canonical tree the measurement needs, one level deeper for the shifted blocks
+    (windows of the next level's blocks) where the tree has one."""
+    shape, deepest = settings.shape, settings.levels[-1]
+    if settings.shifted and deepest < max_canonical_level(n_features, shape):
+        deepest += 1
+    return canonical_tree(n_features, shape=shape, max_level=deepest)
 
 
 def _width(qe):

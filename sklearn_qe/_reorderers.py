@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_array,
@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
 )
 from tqdm.auto import tqdm
 
-from ._checks import densify
+from ._checks import StrictInterval, densify
 from ._correlation import abs_correlation_graph
 from ._cut_tree import cut_tree_order
 from ._entanglement import surrogate_entanglement
@@ -227,8 +227,8 @@ class EntanglementReorderer(_BaseReorderer):
     _parameter_constraints: dict = {
         "shape": [tuple, None],
         "method": [StrOptions({"seriation", "cuts"})],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
-        "n_cuts": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [StrictInterval(Integral, 1, None, closed="left"), None],
+        "n_cuts": [StrictInterval(Integral, 1, None, closed="left")],
         "leaf_ordering": [StrOptions({"optimal"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -345,9 +345,9 @@ class IGTDReorderer(_BaseReorderer):
         "shape": [tuple, None],
         "metric": [StrOptions({"pearson", "abs_pearson", "euclidean"})],
         "error": [StrOptions({"absolute", "squared"})],
-        "max_steps": [Interval(Integral, 0, None, closed="left")],
-        "n_steps_no_improvement": [Interval(Integral, 1, None, closed="left")],
-        "min_gain": [Interval(Real, 0, None, closed="left")],
+        "max_steps": [StrictInterval(Integral, 0, None, closed="left")],
+        "n_steps_no_improvement": [StrictInterval(Integral, 1, None, closed="left")],
+        "min_gain": [StrictInterval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
     }
 

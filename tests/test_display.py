@@ -190,6 +190,31 @@ def test_permutation_display_rejects_bad_input():
         PermutationDisplay(permutation=np.array([0, 0, 1])).plot()
     with pytest.raises(ValueError, match="holds 6 pixels"):
         PermutationDisplay(permutation=np.arange(8), shape=(2, 3)).plot()
+    # These drew nothing sensible or crashed deep in numpy.
+    with pytest.raises(ValueError, match="each side of shape must be at least 1"):
+        PermutationDisplay(permutation=np.arange(4), shape=(-2, -2)).plot()
+    with pytest.raises(TypeError, match="each side of shape must be an int"):
+        PermutationDisplay(permutation=np.arange(4), shape=(2.0, 2.0)).plot()
+    with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
+        PermutationDisplay(permutation=np.arange(4), shape=(4,)).plot()
+
+
+@pytest.mark.parametrize("widths, error", [([0], ValueError), ([-1], ValueError), ([2.5], TypeError)])
+def test_width_lines_need_widths_of_at_least_one(widths, error):
+    """widths=[0] and [-1] drew lines at ln 0 = -inf and ln -1 = NaN."""
+    display = EntanglementDisplay(levels=[1, 2], entanglement=[0.5, 0.2])
+    with pytest.raises(error, match="each width must be"):
+        display.plot(widths=widths)
+
+
+def test_from_estimator_draws_the_fitted_layout():
+    """The meter's shape parameter, changed after fit, measured nothing: shape_ did."""
+    X = np.random.default_rng(0).standard_normal((40, 16))
+    meter = EntanglementMeter(shape=(4, 4), levels=2, baseline=False).fit(X)
+    expected = EntanglementDisplay.from_estimator(meter, kind="block_size").line_.get_xdata()
+    meter.set_params(shape=None)
+    display = EntanglementDisplay.from_estimator(meter, kind="block_size")
+    np.testing.assert_array_equal(display.line_.get_xdata(), expected)
 
 
 def test_unfitted_estimators_raise():

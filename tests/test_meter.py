@@ -242,7 +242,7 @@ def test_scorer_for_transformer_pipelines(digits):
         (np.zeros((5, 6)), {"shape": (2, 2)}, ValueError, "describes 4 features"),
         (np.zeros((5, 6)), {"shape": (1, 6)}, ValueError, "2 rows and 2 columns"),
         (np.zeros((5, 8)), {"levels": 4}, ValueError, "levels 1 to 3"),
-        (np.zeros((5, 8)), {"levels": [0, 1]}, ValueError, "positive"),
+        (np.zeros((5, 8)), {"levels": [0, 1]}, ValueError, "each level must be at least 1"),
         (np.zeros((5, 8)), {"theta": 0.0}, ValueError, "theta"),
         (np.zeros((5, 8)), {"theta": -1.0}, ValueError, "theta"),
         (np.full((5, 8), 1e308), {"theta": 1.0}, ValueError, "overflows"),
@@ -268,7 +268,7 @@ def test_bad_targets_and_widths():
 
 def test_levels_and_shape_are_not_coerced():
     X = np.random.default_rng(0).standard_normal((10, 8))
-    with pytest.raises(TypeError, match="levels must be integers"):
+    with pytest.raises(TypeError, match="each level must be an int"):
         EntanglementMeter(levels=[1.5]).fit(X)
     with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
         EntanglementMeter(shape=(2, 4, 1)).fit(X)
@@ -408,3 +408,49 @@ def test_sparse_input_from_one_hot_encoder():
     dense = EntanglementMeter(levels=2).fit(X_sparse.toarray())
     np.testing.assert_allclose(pipe["meter"].entanglement_, dense.entanglement_)
     assert sparse_score == pytest.approx(dense.score_)
+
+
+def test_a_refit_leaves_nothing_of_the_previous_fit():
+    """A refit with baseline=False, shifted=False kept the old random-order and shifted QE,
+    and summary() printed the old baseline next to the new QE."""
+    X = np.random.default_rng(0).standard_normal((30, 8))
+    meter = EntanglementMeter(random_state=0).fit(X)
+    assert hasattr(meter, "random_order_entanglement_")
+    meter.set_params(baseline=False, shifted=False).fit(X)
+    fresh = EntanglementMeter(baseline=False, shifted=False, random_state=0).fit(X)
+    assert vars(meter).keys() == vars(fresh).keys()
+    for name in ("random_order_entanglement_", "shifted_entanglement_", "partition_shifted_entanglement_"):
+        assert not hasattr(meter, name)
+    assert meter.summary() == fresh.summary()
+
+
+def test_score_and_summary_keep_to_what_was_fitted():
+    """After set_params(shape=..., levels=...), summary() described the new shape and
+    score(X) measured with it while score_ did not."""
+    X = np.random.default_rng(0).standard_normal((30, 16))
+    meter = EntanglementMeter(shape=(4, 4), random_state=0).fit(X)
+    summary, score = meter.summary(), meter.score(X)
+    assert score == pytest.approx(meter.score_, rel=1e-12)
+    meter.set_params(shape=None, levels=[1], theta=0.3, shifted=False, max_samples=10)
+    assert meter.summary() == summary and "4 x 4 image" in summary
+    assert meter.score(X) == pytest.approx(meter.score_, rel=1e-12)
+    assert meter.shape_ == (4, 4)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"levels": True}, "'levels' parameter"),
+        ({"levels": [1, True]}, "each level must be an int, got True"),
+        ({"levels": np.array([True])}, "each level must be an int"),
+        ({"levels": []}, "levels must hold at least one level"),
+        ({"n_jobs": True}, "'n_jobs' parameter"),
+        ({"theta": True}, "'theta' parameter"),
+        ({"max_samples": True}, "'max_samples' parameter"),
+    ],
+)
+def test_booleans_are_not_numbers(params, message):
+    """levels=True and levels=[1, True] were read as level 1, n_jobs=True as 1 thread."""
+    X = np.random.default_rng(0).standard_normal((10, 8))
+    with pytest.raises((TypeError, ValueError), match=message):
+        EntanglementMeter(**params).fit(X)

@@ -365,3 +365,20 @@ def test_sparse_input_is_reordered_as_dense_and_stays_sparse(reorderer):
     assert sparse.issparse(reordered)
     np.testing.assert_array_equal(reordered.toarray(), X.toarray()[:, reorderer.permutation_])
     np.testing.assert_array_equal(reorderer.inverse_transform(reordered).toarray(), X.toarray())
+
+
+@pytest.mark.parametrize(
+    "reorderer, name",
+    [
+        (EntanglementReorderer(method="cuts", n_cuts=True), "n_cuts"),
+        (EntanglementReorderer(n_neighbors=True), "n_neighbors"),
+        (IGTDReorderer(max_steps=True), "max_steps"),
+        (IGTDReorderer(n_steps_no_improvement=True), "n_steps_no_improvement"),
+        (IGTDReorderer(min_gain=True), "min_gain"),
+    ],
+)
+def test_booleans_are_not_numbers(reorderer, name):
+    """True was accepted as the int 1 (or the float 1.0)."""
+    X = np.random.default_rng(0).standard_normal((10, 8))
+    with pytest.raises(ValueError, match=f"'{name}' parameter .* Got True"):
+        reorderer.fit(X)

@@ -94,9 +94,14 @@ def test_relative_widths():
         (([1, 2], 10_000), {"n_blocks": 3}, ValueError, "2 relative widths for n_blocks=3"),
         (([1, -2], 10_000), {}, ValueError, "positive numbers"),
         (([[1, 2]], 10_000), {}, ValueError, "1-D list"),
-        (([1, 2], 0), {}, ValueError, "budget must be a positive int, got 0"),
-        (([1, 2], 1e4), {}, ValueError, "budget must be a positive int, got 10000.0"),
-        (([1, 2], 10_000), {"min_channels": 0}, ValueError, "min_channels must be a positive int"),
+        (([1, 2], 0), {}, ValueError, "budget must be at least 1, got 0"),
+        (([1, 2], 1e4), {}, TypeError, "budget must be an int, got 10000.0"),
+        (([1, 2], True), {}, TypeError, "budget must be an int, got True"),
+        (([1, 2], 10**40), {}, ValueError, "budget must be at most"),
+        (([1, 2], 10_000), {"min_channels": 0}, ValueError, "min_channels must be at least 1"),
+        (([np.inf, 1], 10_000), {}, ValueError, "Relative widths must be finite"),
+        (([1, 2], 10_000), {"n_blocks": -1}, ValueError, "n_blocks must be at least 0"),
+        (([1, 2], 10_000), {"shape": (-2, -2)}, ValueError, "each side of shape must be at least 1"),
     ],
 )
 def test_bad_arguments(args, kwargs, error, message):
@@ -117,3 +122,14 @@ def test_flatten_readout_counts_the_positions(meters):
         channel_schedule([1, 2], 20_000, readout="flatten")
     image = channel_schedule([1, 2], 20_000, readout="flatten", shape=(8, 8))
     assert n_parameters(ResCNN2d(64, 1, shape=(8, 8), channels=image, n_blocks=1, readout="flatten")) <= 20_000
+
+
+def test_a_meter_brings_the_layout_it_measured(meters):
+    """The meter's shape parameter, changed after fit, measured nothing: shape_ did."""
+    meter = meters[1]
+    expected = channel_schedule(meter, 20_000)
+    meter.set_params(shape=None)
+    try:
+        assert channel_schedule(meter, 20_000) == expected
+    finally:
+        meter.set_params(shape=(8, 8))

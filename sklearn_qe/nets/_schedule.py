@@ -3,16 +3,20 @@
 import functools
 import inspect
 import math
-import numbers
 
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
+from .._checks import check_int, check_shape
 from .._partitions import canonical_tree
 from ._modules import ResCNN1d, ResCNN2d
 
 __all__ = ["channel_schedule"]
+
+# Largest budget: counts stay exact in float64, and the widest tensors (about budget /
+# n_blocks entries) far below the 2**63 bytes torch can address.
+_MAX_BUDGET = 2**53
 
 
 def channel_schedule(
@@ -43,17 +47,17 @@ def channel_schedule(
     Parameters
     ----------
     meter : EntanglementMeter or array-like of shape (n_blocks + 1,)
-        A fitted meter of the data the network will see (its ``shape`` says 1-D or 2-D), or
-        the relative widths of the stages (the stem, then each residual block, fine to
-        coarse), to bring to the budget in proportion.
+        A fitted meter of the data the network will see (its ``shape_`` says 1-D or 2-D),
+        or the relative widths of the stages (the stem, then each residual block, fine to
+        coarse; positive and finite), to bring to the budget in proportion.
     budget : int
         Largest number of trainable parameters of the network (as ``sum(p.numel() for p in
-        module.parameters())``), head included.
+        module.parameters())``), head included; 1 to ``2**53``.
     shape : tuple of (int, int) or None, default=None
         With relative widths only: ``(H, W)`` for a :class:`ResCNN2d` over such images,
         ``None`` for a :class:`ResCNN1d`. A meter brings its own.
     n_blocks : int or None, default=None
-        Residual blocks of the network (``module__n_blocks``); ``None`` takes the module's
+        Residual blocks of the network (``module__n_blocks``, at least 0); ``None`` takes the module's
         default (3 for :class:`ResCNN1d`, 2 for :class:`ResCNN2d`), or ``len(meter) - 1``
         for relative widths.
     kernel_size : int or None, default=None
@@ -74,8 +78,10 @@ def channel_schedule(
     Raises
     ------
     ValueError
-        If ``min_channels`` at every stage already exceeds ``budget``; the message gives
-        the smallest budget possible.
+        If ``min_channels`` at every stage already exceeds ``budget`` (the message gives
+        the smallest budget possible), or an argument is out of range.
+    TypeError
+        If ``budget``, ``min_channels`` or ``n_blocks`` is not an int.
 
     Notes
     -----
@@ -106,6 +112,12 @@ def channel_schedule(
     >>> channel_schedule([1, 2, 4], budget=20_000, min_channels=1)
     [11, 22, 44]
     """
+    budget = check_int(budget, "budget", minimum=1)
+    if budget > _MAX_BUDGET:
+        raise ValueError(f"budget must be at most 2**53, got {budget}.")
+    min_channels = check_int(min_channels, "min_channels", minimum=1)
+    if n_blocks is not None:
+        n_blocks = check_int(n_blocks, "n_blocks", minimum=0)
     relative_given = isinstance(meter, (list, tuple, np.ndarray))
     if relative_given:
         relative = np.asarray(meter, dtype=np.float64)
@@ -113,6 +125,9 @@ def channel_schedule(
             raise ValueError(
                 f"Relative widths must be a non-empty 1-D list of positive numbers, got {meter!r}."
             )
+        if not np.isfinite(relative).all():
+            raise ValueError(f"Relative widths must be finite, got {meter!r}.")
+        shape = None if shape is None else check_shape(shape)
         n_blocks = relative.size - 1 if n_blocks is None else n_blocks
         if shape is None and readout == "flatten":
             raise ValueError(
@@ -124,8 +139,8 @@ def channel_schedule(
         n_features = 2 ** (n_blocks + 1) if shape is None else math.prod(shape)
         n_outputs = 1 if n_outputs is None else n_outputs
     else:
-        check_is_fitted(meter, ["level_widths_", "levels_", "n_features_in_"])
-        shape = None if meter.shape is None else tuple(meter.shape)
+        check_is_fitted(meter, ["level_widths_", "levels_", "n_features_in_", "shape_"])
+        shape = meter.shape_
         n_features = meter.n_features_in_
         if n_outputs is None:
             classes = meter.classes_
@@ -134,9 +149,6 @@ def channel_schedule(
     defaults = inspect.signature(module).parameters
     n_blocks = defaults["n_blocks"].default if n_blocks is None else n_blocks
     kernel_size = defaults["kernel_size"].default if kernel_size is None else kernel_size
-    for name, value in (("budget", budget), ("min_channels", min_channels)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}.")
     if not relative_given:
         relative = _stage_widths(meter, n_blocks)
     elif relative.size != n_blocks + 1:
@@ -182,7 +194,7 @@ def _scaled(relative, scale, min_channels):
 
 def _stage_widths(meter, n_blocks):
     """The theorem's width for each stage: that of the measured level of nearest block size."""
-    shape = None if meter.shape is None else tuple(meter.shape)
+    shape = meter.shape_
     tree = canonical_tree(meter.n_features_in_, shape=shape)
     levels = list(meter.levels_)
     log_sizes = np.log([np.mean([len(block) for block in tree.blocks[level]]) for level in levels])
