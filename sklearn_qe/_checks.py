@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_array
 
 __all__ = [
     "DENSE_LIMIT_BYTES",
+    "MAX_SIZE",
     "StrictInterval",
     "check_bool",
     "check_data",
@@ -34,12 +35,19 @@ __all__ = [
 DENSE_LIMIT_BYTES = 2**30
 
 
-def check_int(value, name, minimum=None):
+# The most elements a numpy array can hold: a count of samples or features beyond it cannot
+# be allocated, and numpy's own refusal would not name the argument.
+MAX_SIZE = np.iinfo(np.intp).max
+
+
+def check_int(value, name, minimum=None, maximum=None):
     """``value`` as an int: a real integer (not a bool, not a float such as 8.0)."""
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}.")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {value}.")
     return int(value)
 
 
@@ -92,11 +100,17 @@ class StrictInterval(Interval):
 
 def check_positive(value, name):
     """``value`` as a positive finite float."""
-    if isinstance(value, bool) or not isinstance(value, Real) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a finite real number, got {value!r}.")
-    if not value > 0:
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float64's range
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
+    if not number > 0:
         raise ValueError(f"{name} must be positive, got {value}.")
-    return float(value)
+    return number
 
 
 def _format_bytes(n_bytes):
@@ -170,15 +184,22 @@ def check_data(X, name="X", min_samples=1, min_features=1):
     if sparse.issparse(X):
         raise TypeError(f"{name} is a sparse matrix; pass a dense array (X.toarray()).")
     # The shape is checked below, so that the messages name the argument.
-    X = check_array(
-        X,
-        dtype="numeric",
-        ensure_2d=False,
-        allow_nd=True,
-        ensure_min_samples=0,
-        ensure_min_features=0,
-        input_name=name,
-    )
+    try:
+        X = check_array(
+            X,
+            dtype="numeric",
+            ensure_2d=False,
+            allow_nd=True,
+            ensure_min_samples=0,
+            ensure_min_features=0,
+            input_name=name,
+        )
+    except (TypeError, ValueError) as error:
+        # check_array names the input when it finds NaN or infinity, not when it cannot
+        # read numbers (strings, complex numbers, ragged lists).
+        if str(error).startswith(f"Input {name} "):
+            raise
+        raise type(error)(f"{name} must be numeric: {error}") from error
     if X.dtype.kind not in "biuf":  # "numeric" keeps e.g. datetimes as they are
         raise TypeError(f"{name} must be numeric, got an array of dtype {X.dtype}.")
     if X.ndim != 2:

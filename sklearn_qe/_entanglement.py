@@ -6,10 +6,10 @@ Its matricization under a partition ``(K, K^c)`` is ``(1/M) Phi_K D Phi_Kc^T`` w
 ``D = diag(y)``, so the squared singular values are the eigenvalues of a matrix of size at
 most ``M`` assembled from the Gram matrices ``G_K = Phi_K^T Phi_K`` (the "Gram trick").
 
-Everything is float64 numpy/scipy (arguments are checked by ``_checks``); no torch here. Linear algebra goes
-through ``numpy.linalg``, not ``scipy.linalg``: the scipy wheels bring a second OpenBLAS
-whose threads contend with numpy's (used by every matmul here) and made a fit 5x slower on
-2 cores.
+Everything is float64 numpy/scipy (arguments are checked by ``_checks``); no torch here.
+Linear algebra goes through ``numpy.linalg``, not ``scipy.linalg``: the scipy wheels bring a
+second OpenBLAS whose threads contend with numpy's (used by every matmul here) and made a fit
+5x slower on 2 cores.
 """
 
 import numpy as np
@@ -18,6 +18,7 @@ from scipy.special import entr
 from threadpoolctl import threadpool_limits
 
 from ._checks import (
+    MAX_SIZE,
     TARGET_KINDS,
     check_bool,
     check_data,
@@ -193,7 +194,7 @@ def label_weights(y, n_samples):
     >>> classes.tolist(), weights.tolist()
     (['a', 'b'], [[1.0, -1.0, 1.0]])
     """
-    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    n_samples = check_int(n_samples, "n_samples", minimum=1, maximum=MAX_SIZE)
     if y is None:
         return None, np.ones((1, n_samples))
     y, _ = check_target(y, n_samples, target="classes")
@@ -359,7 +360,8 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     theta : float
         Frequency of the embedding.
     n_jobs : int or None, default=None
-        Number of threads for the partitions.
+        Number of threads for the partitions, as joblib reads it (``-1``: every core), but
+        no more than the cores.
     progress : callable or None, default=None
         Called with the partition's :func:`partition_cost` each time one is measured.
 
@@ -511,6 +513,15 @@ def _full_log_gram(cos, sin, blocks):
     return log_full, negative_full
 
 
+def _n_workers(n_jobs):
+    """Worker threads for ``n_jobs``: as joblib reads it, but no more than the cores.
+
+    The partitions are CPU-bound, so further threads only contend (and joblib refuses
+    n_jobs beyond 500,000 in words that do not name it).
+    """
+    return min(effective_n_jobs(n_jobs), cpu_count())
+
+
 def _run(tasks, n_jobs, progress):
     """Results of the delayed partition tasks, in order, through joblib threads."""
     # BLAS threads times worker threads must not exceed the cores: on 2 cores two workers
@@ -518,8 +529,8 @@ def _run(tasks, n_jobs, progress):
     # A lone worker gets one BLAS thread too: the M x M eigenproblems are small, and while
     # another process holds a core, 2-thread BLAS spins waiting for it (1,000 features, 300
     # samples: 44 s against 4.4 s with one thread).
-    n_workers = effective_n_jobs(n_jobs)
-    blas_threads = max(1, cpu_count() // n_workers) if n_workers > 1 else 1
+    workers = _n_workers(n_jobs)
+    blas_threads = max(1, cpu_count() // workers) if workers > 1 else 1
     results, costs = [], []
 
     def delayed_calls():
@@ -528,7 +539,7 @@ def _run(tasks, n_jobs, progress):
             yield call
 
     with threadpool_limits(limits=blas_threads, user_api="blas"):
-        parallel = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")
+        parallel = Parallel(n_jobs=workers, prefer="threads", return_as="generator")
         for result in parallel(delayed_calls()):
             if progress is not None:
                 progress(costs[len(results)])

@@ -6,7 +6,6 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import assert_all_finite, check_random_state
 from sklearn.utils._param_validation import RealNotInt, StrOptions
@@ -19,6 +18,7 @@ from sklearn.utils.validation import (
 from tqdm.auto import tqdm
 
 from ._entanglement import (
+    _n_workers,
     _tensor_weights,
     entanglement_profile,
     partition_cost,
@@ -103,11 +103,12 @@ class EntanglementMeter(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the subsample and the random order of the baseline.
     n_jobs : int or None, default=None
-        Number of threads measuring partitions in parallel (LAPACK releases the GIL), each
-        with ``cores // n_jobs`` BLAS threads (one with ``None``: multi-threaded BLAS on
-        these small matrices gains little, and loses tenfold while another process holds a
-        core); ``n_jobs=-1`` uses every core. See ``benchmarks/bench_meter.py`` for threads
-        vs processes. Results agree across ``n_jobs`` up to rounding (about 1e-14).
+        Number of threads (at most the cores) measuring partitions in parallel (LAPACK
+        releases the GIL), each with ``cores // n_jobs`` BLAS threads (one with ``None``:
+        multi-threaded BLAS on these small matrices gains little, and loses tenfold while
+        another process holds a core); ``n_jobs=-1`` uses every core. See
+        ``benchmarks/bench_meter.py`` for threads vs processes. Results agree across
+        ``n_jobs`` up to rounding (about 1e-14).
     verbose : int, default=0
         Show a progress bar over the partitions, weighted by their estimated work.
 
@@ -391,15 +392,16 @@ class EntanglementMeter(BaseEstimator):
     def _settings(self, n_features):
         """The parameters as this fit measures with them; levels as an explicit list."""
         shape = None if self.shape is None else tuple(self.shape)
-        if self.levels is None:
-            levels = list(range(1, canonical_tree(n_features, shape=shape).n_levels + 1))
-        elif isinstance(self.levels, Integral):
-            levels = list(range(1, self.levels + 1))
+        if self.levels is None or isinstance(self.levels, Integral):
+            # Every level, or levels 1..k: listed once canonical_tree has checked k (10**20
+            # levels must be refused, not listed).
+            tree = canonical_tree(n_features, shape=shape, max_level=self.levels)
+            levels = list(range(1, tree.n_levels + 1))
         else:
             levels = sorted(set(check_int_list(self.levels, "each level", minimum=1)))
             if not levels:
                 raise ValueError(f"levels must hold at least one level, got {self.levels!r}.")
-        canonical_tree(n_features, shape=shape, max_level=levels[-1])  # checks shape, levels
+            canonical_tree(n_features, shape=shape, max_level=levels[-1])  # checks them, shape
         return _Settings(
             theta=self.theta,
             levels=levels,
@@ -463,12 +465,12 @@ class EntanglementMeter(BaseEstimator):
 
     def _check_memory(self, n_samples):
         """Refuse, before allocating, a measurement whose M x M arrays exceed the budget."""
-        n_workers = effective_n_jobs(self.n_jobs)
+        workers = _n_workers(self.n_jobs)
         # About 12 float64 M x M arrays live at once with one worker (measured), and 6 more
         # for each further worker's partition in flight.
-        needed = 8 * n_samples**2 * (6 + 6 * n_workers)
+        needed = 8 * n_samples**2 * (6 + 6 * workers)
         if needed > self._memory_budget:
-            fitting = int(np.sqrt(self._memory_budget / (8 * (6 + 6 * n_workers))))
+            fitting = int(np.sqrt(self._memory_budget / (8 * (6 + 6 * workers))))
             raise ValueError(
                 f"Measuring QE on {n_samples} samples needs about {needed / 2**30:.1f} GiB "
                 f"(M x M matrices), more than the meter's budget of "

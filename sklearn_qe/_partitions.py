@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_int, check_shape
+from ._checks import MAX_SIZE, check_int, check_shape
 
 __all__ = ["CanonicalTree", "canonical_tree", "max_canonical_level"]
 
@@ -209,10 +209,11 @@ def canonical_tree(n_features, shape=None, max_level=None):
     >>> [b.tolist() for b in canonical_tree(16, shape=(4, 4)).blocks[1]]
     [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]
     """
-    n_features = check_int(n_features, "n_features")
+    n_features = check_int(n_features, "n_features", maximum=MAX_SIZE)
     if n_features < 2:
         raise ValueError(
-            f"The canonical partitions need at least 2 features, got {n_features}."
+            f"n_features must be at least 2: the canonical partitions need at least 2 "
+            f"features, got {n_features}."
         )
     if max_level is not None:
         max_level = check_int(max_level, "max_level")

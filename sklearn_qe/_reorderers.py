@@ -178,7 +178,8 @@ class EntanglementReorderer(_BaseReorderer):
         ``O(n_features * n_neighbors)``: needed beyond a few thousand features. With
         seriation, the only joins the path considers.
     n_cuts : int, default=1
-        With ``method="cuts"``: cuts METIS tries per node, keeping the best.
+        With ``method="cuts"``: cuts METIS tries per node, keeping the best (1 to
+        ``2**31 - 1``).
     leaf_ordering : {"optimal"} or None, default="optimal"
         With ``method="cuts"``: ``"optimal"`` orients the cut tree to maximise the summed
         absolute Pearson correlation of neighbouring features: in 1-D exactly (optimal leaf ordering of the binary tree
@@ -228,7 +229,8 @@ class EntanglementReorderer(_BaseReorderer):
         "shape": [tuple, None],
         "method": [StrOptions({"seriation", "cuts"})],
         "n_neighbors": [StrictInterval(Integral, 1, None, closed="left"), None],
-        "n_cuts": [StrictInterval(Integral, 1, None, closed="left")],
+        # METIS takes the number of cuts as a C int.
+        "n_cuts": [StrictInterval(Integral, 1, 2**31 - 1, closed="both")],
         "leaf_ordering": [StrOptions({"optimal"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],

@@ -199,7 +199,9 @@ def test_permutation_display_rejects_bad_input():
         PermutationDisplay(permutation=np.arange(4), shape=(4,)).plot()
 
 
-@pytest.mark.parametrize("widths, error", [([0], ValueError), ([-1], ValueError), ([2.5], TypeError)])
+@pytest.mark.parametrize(
+    "widths, error", [([0], ValueError), ([-1], ValueError), ([2.5], TypeError)]
+)
 def test_width_lines_need_widths_of_at_least_one(widths, error):
     """widths=[0] and [-1] drew lines at ln 0 = -inf and ln -1 = NaN."""
     display = EntanglementDisplay(levels=[1, 2], entanglement=[0.5, 0.2])

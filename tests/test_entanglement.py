@@ -355,8 +355,8 @@ def test_property_surrogate(X):
         (lambda X: abs_correlation(X[:, :1]), ValueError, "2 feature"),
         (lambda X: label_weights(None, -1), ValueError, "n_samples"),
         (lambda X: label_weights(None, True), TypeError, "n_samples"),
-        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [1], 0.5, n_jobs="a"),
-         TypeError, "n_jobs"),
+        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [1], 0.5,
+                                        n_jobs="a"), TypeError, "n_jobs"),
         (lambda X: shifted_entanglement_profile(X, np.ones((1, 40)), "x", [1], 0.5),
          TypeError, "tree"),
         (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [True], 0.5),
@@ -417,3 +417,36 @@ def test_numeric_dataframes_of_any_dtypes_are_read_as_the_estimators_read_them()
         entanglement_entropy(frame, block=[0, 1])
     with pytest.raises(ValueError, match="string"):
         abs_correlation(np.array([["1.5", "2"], ["3", "4"]]))
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        # Found by tests/test_properties.py.
+        (lambda X: entanglement_entropy(X, block=[0], theta=10**400), ValueError,
+         "theta must be a finite real number"),
+        (lambda X: entanglement_entropy([["a", "b"]], block=[0]), ValueError, "^X must be numeric"),
+        (lambda X: label_weights(None, 10**20), ValueError, "n_samples must be at most"),
+        (lambda X: canonical_tree(10**20), ValueError, "n_features must be at most"),
+    ],
+)
+def test_arguments_found_by_the_property_tests(call, error, message):
+    X = np.random.default_rng(0).standard_normal((10, 6))
+    with pytest.raises(error, match=message):
+        call(X)
+
+
+def test_an_int_theta_beyond_int64_is_a_theta():
+    """np.isfinite(10**21) raised a TypeError naming nothing."""
+    X = np.random.default_rng(0).standard_normal((10, 6))
+    assert np.isfinite(entanglement_entropy(X, block=[0], theta=10**21))
+
+
+def test_more_threads_than_cores_are_the_cores():
+    """n_jobs=10**20 reached joblib, which refused it without naming it."""
+    X = np.random.default_rng(0).standard_normal((10, 6))
+    tree, weights = canonical_tree(6), np.ones((1, 10))
+    expected = entanglement_profile(X, weights, tree, [1, 2], theta=0.5)
+    got = entanglement_profile(X, weights, tree, [1, 2], theta=0.5, n_jobs=10**20)
+    for level in (1, 2):
+        np.testing.assert_allclose(got[level], expected[level], rtol=1e-12)

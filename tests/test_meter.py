@@ -419,8 +419,8 @@ def test_a_refit_leaves_nothing_of_the_previous_fit():
     meter.set_params(baseline=False, shifted=False).fit(X)
     fresh = EntanglementMeter(baseline=False, shifted=False, random_state=0).fit(X)
     assert vars(meter).keys() == vars(fresh).keys()
-    for name in ("random_order_entanglement_", "shifted_entanglement_", "partition_shifted_entanglement_"):
-        assert not hasattr(meter, name)
+    for name in ("random_order_", "shifted_", "partition_shifted_"):
+        assert not hasattr(meter, name + "entanglement_")
     assert meter.summary() == fresh.summary()
 
 
@@ -454,3 +454,14 @@ def test_booleans_are_not_numbers(params, message):
     X = np.random.default_rng(0).standard_normal((10, 8))
     with pytest.raises((TypeError, ValueError), match=message):
         EntanglementMeter(**params).fit(X)
+
+
+def test_huge_levels_and_n_jobs_are_refused_or_capped():
+    """levels=10**20 was listed level by level (OverflowError) before being checked; n_jobs
+    beyond the cores asked for max_samples, as if the data were too large."""
+    X = np.random.default_rng(0).standard_normal((10, 8))
+    with pytest.raises(ValueError, match="Level 100000000000000000000 is out of range"):
+        EntanglementMeter(levels=10**20).fit(X)
+    meter = EntanglementMeter(n_jobs=10**20, random_state=0).fit(X)
+    expected = EntanglementMeter(random_state=0).fit(X)
+    np.testing.assert_allclose(meter.entanglement_, expected.entanglement_, rtol=1e-12)

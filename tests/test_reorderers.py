@@ -382,3 +382,10 @@ def test_booleans_are_not_numbers(reorderer, name):
     X = np.random.default_rng(0).standard_normal((10, 8))
     with pytest.raises(ValueError, match=f"'{name}' parameter .* Got True"):
         reorderer.fit(X)
+
+
+def test_n_cuts_fits_metis():
+    """n_cuts=10**20 passed the constraints and crashed in pymetis (a C int)."""
+    X = np.random.default_rng(0).standard_normal((10, 8))
+    with pytest.raises(ValueError, match="'n_cuts' parameter"):
+        EntanglementReorderer(method="cuts", n_cuts=10**20).fit(X)

@@ -57,9 +57,9 @@ def channel_schedule(
         With relative widths only: ``(H, W)`` for a :class:`ResCNN2d` over such images,
         ``None`` for a :class:`ResCNN1d`. A meter brings its own.
     n_blocks : int or None, default=None
-        Residual blocks of the network (``module__n_blocks``, at least 0); ``None`` takes the module's
-        default (3 for :class:`ResCNN1d`, 2 for :class:`ResCNN2d`), or ``len(meter) - 1``
-        for relative widths.
+        Residual blocks of the network (``module__n_blocks``, at least 0); ``None`` takes the
+        module's default (3 for :class:`ResCNN1d`, 2 for :class:`ResCNN2d`), or
+        ``len(meter) - 1`` for relative widths.
     kernel_size : int or None, default=None
         ``module__kernel_size``; ``None`` takes the module's default (5 in 1-D, 3 in 2-D).
     readout : {"mean", "flatten"}, default="mean"
