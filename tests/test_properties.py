@@ -1,10 +1,10 @@
 """Property-based tests of the public core functions and the estimators' parameters.
 
-For any argument, valid or not, a call either returns a correct result (finite, within its
-bounds, a permutation that is a permutation) or raises a ValueError or TypeError whose
-message names the argument at fault; never an IndexError or an error deep in numpy, never
-a silently wrong number, nor a result computed through NumPy's RuntimeWarnings (overflow,
-invalid values).
+Valid arguments, or (in about half the examples) one of them wrong: a call either returns
+a correct result (finite, within its bounds, a permutation that is a permutation) or raises
+a ValueError or TypeError whose message names one of the arguments (or says why the data
+cannot be measured); never an IndexError or an error deep in numpy, never a silently wrong
+number, nor a result computed through NumPy's RuntimeWarnings (overflow, invalid values).
 """
 
 import re
@@ -31,6 +31,7 @@ from sklearn_qe import (
     shifted_entanglement_profile,
     surrogate_entanglement,
 )
+from sklearn_qe.nets import ResCNN1d, channel_schedule
 
 # Refusals about the data rather than an argument: the tensor is (numerically) zero.
 DATA_REFUSALS = ("cancels out",)
@@ -510,3 +511,56 @@ def test_igtd_reorderer_parameters(kwargs):
     assert sorted(reorderer.permutation_.tolist()) == list(range(np.shape(X)[1]))
     assert len(reorderer.errors_) == reorderer.n_steps_ + 1 <= reorderer.max_steps + 1
     assert np.all(np.isfinite(reorderer.errors_))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    X=data(min_samples=2, min_features=2, elements=st.floats(-3, 3)),
+    scale=st.one_of(st.floats(1e-160, 1e200), st.floats(-1e200, -1e-160)),
+    data_=st.data(),
+)
+def test_qe_does_not_depend_on_the_scale_of_the_weights(X, scale, data_):
+    n_samples, n_features = X.shape
+    # Values of ordinary magnitude: y = 1e-258 times 1e-160 underflows to an exact zero.
+    values = st.floats(-3, 3).filter(lambda value: value == 0 or abs(value) > 1e-3)
+    y = np.array(data_.draw(st.lists(values, min_size=n_samples, max_size=n_samples)))
+    block = data_.draw(proper_blocks(n_features))
+    reference = outcome(lambda: entanglement_entropy(X, y, block, target="values"), "y")
+    if reference is None:  # y cancels out (e.g. all zero)
+        return
+    scaled = entanglement_entropy(X, y * scale, block, target="values")
+    assert scaled == pytest.approx(reference, rel=1e-7, abs=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    one_bad(
+        {
+            "meter": st.lists(st.floats(0.1, 50), min_size=1, max_size=4),
+            "budget": st.integers(2_000, 200_000),
+            "min_channels": st.integers(1, 8),
+            "readout": st.just("mean"),
+        },
+        {
+            "meter": st.one_of(
+                st.lists(st.sampled_from([np.inf, -1.0, 0.0, np.nan, 2.0]), max_size=3),
+                st.just([[1.0, 2.0]]),
+            ),
+            "budget": st.one_of(junk, st.integers(-5, 10), st.just(10**40)),
+            "min_channels": junk,
+            "readout": junk,
+        },
+    )
+)
+def test_channel_schedule(kwargs):
+    refusals = DATA_REFUSALS + ("too small",)
+    channels = outcome(
+        lambda: channel_schedule(**kwargs), *kwargs, "Relative widths", refusals=refusals
+    )
+    if channels is None:
+        return
+    n_blocks = len(kwargs["meter"]) - 1
+    assert len(channels) == n_blocks + 1
+    assert all(isinstance(c, int) and c >= kwargs["min_channels"] for c in channels)
+    network = ResCNN1d(2 ** (n_blocks + 1), 1, channels=channels, n_blocks=n_blocks)
+    assert sum(p.numel() for p in network.parameters()) <= kwargs["budget"]

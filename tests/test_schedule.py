@@ -99,6 +99,9 @@ def test_relative_widths():
         (([1, 2], True), {}, TypeError, "budget must be an int, got True"),
         (([1, 2], 10**40), {}, ValueError, "budget must be at most"),
         (([1, 2], 10_000), {"min_channels": 0}, ValueError, "min_channels must be at least 1"),
+        # Found by tests/test_properties.py: torch could not size the tensors.
+        (([1], 2_000), {"min_channels": 10**20}, ValueError, "budget=2000 is too small"),
+        (([1, 2], 10**12), {"min_channels": 2**40}, ValueError, "is too small"),
         (([np.inf, 1], 10_000), {}, ValueError, "Relative widths must be finite"),
         (([1, 2], 10_000), {"n_blocks": -1}, ValueError, "n_blocks must be at least 0"),
         (([1, 2], 10_000), {"shape": (-2, -2)}, ValueError, "each side of shape must be at least 1"),

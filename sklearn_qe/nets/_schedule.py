@@ -172,12 +172,16 @@ def channel_schedule(
     # Scales on which every stage sits at min_channels, then at one more channel than the
     # widest needs: the answer lies between (the count grows with the scale).
     low = min_channels / (2 * relative.max())
-    smallest = count(low)
+    # A stage holds at least one weight per channel, and a residual block a convolution of
+    # at least min_channels x min_channels: a min_channels that breaks the budget on these
+    # alone is refused before torch is asked to size tensors beyond its range.
+    lower_bound = min_channels**2 if n_blocks else min_channels
+    smallest = lower_bound if lower_bound > budget else count(low)
     if smallest > budget:
         raise ValueError(
             f"budget={budget} is too small: {min_channels} channels at each of the "
-            f"{n_blocks + 1} stages already take {smallest} parameters. Raise the budget or "
-            "lower min_channels or n_blocks."
+            f"{n_blocks + 1} stages already take at least {smallest} parameters. Raise the "
+            "budget or lower min_channels or n_blocks."
         )
     high = low
     while count(high) <= budget:
