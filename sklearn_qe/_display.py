@@ -659,7 +659,7 @@ class PermutationDisplay:
         Parameters
         ----------
         reorderer : EntanglementReorderer or IGTDReorderer
-            Fitted reorderer (any estimator with ``permutation_`` and a ``shape`` param).
+            Fitted reorderer (any estimator with ``permutation_`` and ``shape_``).
         input_order : array-like of shape (n_features,) or None, default=None
             The true index of each column the reorderer was fitted on, when those columns
             are a known order shuffled (``X_fit = X_true[:, input_order]``): the display
@@ -694,8 +694,8 @@ class PermutationDisplay:
         '31 of 31 neighbours stay adjacent (runs = kept, a cloud = none)'
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        check_is_fitted(reorderer, "permutation_")
-        shape = getattr(reorderer, "shape", None)
+        check_is_fitted(reorderer, ["permutation_", "shape_"])
+        shape = reorderer.shape_  # the fitted layout, whatever set_params changed since
         permutation = reorderer.permutation_
         if input_order is not None:
             input_order = np.asarray(input_order)
@@ -707,7 +707,7 @@ class PermutationDisplay:
                     f"the reorderer was fitted on, got shape {input_order.shape}."
                 )
             permutation = input_order[permutation]
-        display = cls(permutation=permutation, shape=None if shape is None else tuple(shape))
+        display = cls(permutation=permutation, shape=shape)
         return display.plot(ax=ax, **kwargs)
 
 

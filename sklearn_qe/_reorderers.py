@@ -64,6 +64,7 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
         X = densify(X, dtype=X.dtype)  # correlations need the dense columns
         shape = None if self.shape is None else tuple(self.shape)
         tree = canonical_tree(X.shape[1], shape=shape)
+        self.shape_ = shape
         self.permutation_ = self._learn_order(X)
         levels = range(1, tree.n_levels + 1)
         before = surrogate_entanglement(X, tree, levels)
@@ -201,6 +202,8 @@ class EntanglementReorderer(_BaseReorderer):
         Mean SE per level of the canonical tree (levels 1, 2, ...) in the original order.
     surrogate_entanglement_ : ndarray of shape (n_levels,)
         The same in the learned order.
+    shape_ : tuple of (int, int) or None
+        The ``shape`` the order was learned for (``set_params`` changes only the next fit).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -321,6 +324,8 @@ class IGTDReorderer(_BaseReorderer):
         Mean SE per level of the canonical tree in the original order.
     surrogate_entanglement_ : ndarray of shape (n_levels,)
         The same in the learned order.
+    shape_ : tuple of (int, int) or None
+        The ``shape`` the order was learned for (``set_params`` changes only the next fit).
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)

@@ -302,3 +302,12 @@ def test_kind_is_checked(meter):
     display = EntanglementDisplay(levels=meter.levels_, entanglement=meter.entanglement_)
     with pytest.raises(ValueError, match="needs the block_sizes"):
         display.plot(kind="block_size")
+
+
+def test_permutation_display_draws_the_fitted_layout():
+    """The reorderer's shape parameter, changed after fit, learned nothing: shape_ did."""
+    X = np.random.default_rng(0).standard_normal((40, 16))
+    reorderer = EntanglementReorderer(shape=(4, 4)).fit(X)
+    reorderer.set_params(shape=(2, 8))
+    display = PermutationDisplay.from_estimator(reorderer)
+    assert display.image_.get_array().shape == (4, 4)
