@@ -610,3 +610,109 @@ def test_cnn_estimator_takes_channels_per_stage():
     assert net.fit(X, y).module_.head[-1].in_features == 6
     with pytest.raises(ValueError, match=re.escape("module__channels must be a positive int or a list of 2")):
         net.set_params(module__channels=[4, 6, 8]).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "n_samples, n_features, params",
+    [
+        (82, 2, {}),  # 65 training samples: the last batch of 64 holds one
+        (82, 1, {}),
+        (82, 4, {"module": ResCNN2d, "module__shape": (2, 2)}),
+        (40, 8, {"batch_size": 1}),
+        (12, 3, {"batch_size": 1, "module__n_blocks": 4}),
+    ],
+)
+@pytest.mark.parametrize("Net", [LocalCNNClassifier, LocalCNNRegressor])
+def test_small_data_trains_with_batch_norm(Net, n_samples, n_features, params):
+    # A batch holding one value per channel (one sample, one position) has no batch
+    # statistics; it must train, not raise from torch's batch-norm.
+    X = np.random.default_rng(0).standard_normal((n_samples, n_features))
+    y = X[:, 0] if Net in REGRESSORS else (X[:, 0] > 0).astype(int)
+    net = Net(max_epochs=2, random_state=0, **params).fit(X, y)
+    assert np.isfinite(_outputs(net, X)).all()
+
+
+def test_batch_norm_normalises_a_single_value_with_its_running_statistics():
+    from sklearn_qe.nets._modules import _BatchNorm1d
+
+    norm = _BatchNorm1d(3).train()
+    norm.running_mean.fill_(2.0)
+    norm.running_var.fill_(4.0)
+    x = torch.tensor([[[4.0], [2.0], [0.0]]])
+    torch.testing.assert_close(norm(x), torch.tensor([[[1.0], [0.0], [-1.0]]]), atol=1e-4, rtol=0)
+    torch.testing.assert_close(norm.running_mean, torch.full((3,), 2.0))  # left as they were
+    batch = torch.randn(5, 3, 4)
+    torch.testing.assert_close(norm(batch), torch.nn.BatchNorm1d(3).train()(batch))
+
+
+@pytest.mark.parametrize("labels", [[0, 0, 1], [0, 1], [0, 0, 1, 1, 1]])
+def test_classes_too_small_for_a_stratified_split_still_train(labels):
+    X = np.random.default_rng(0).standard_normal((len(labels), 3))
+    with pytest.warns(UserWarning, match="too few samples per class for the stratified"):
+        net = LocalCNNClassifier(max_epochs=2, random_state=0).fit(X, labels)
+    assert set(net.predict(X)) <= {0, 1}
+    assert np.isfinite(net.history_[:, "valid_loss"]).all()  # a hold-out still checks training
+
+
+class _PoisonWeights(Callback):
+    """Turn one weight into NaN before the first batch, as a diverging step would."""
+
+    def on_batch_begin(self, net, **kwargs):
+        with torch.no_grad():
+            next(net.module_.parameters()).view(-1)[0] = float("nan")
+
+
+@pytest.mark.parametrize("Net", CLASSIFIERS + REGRESSORS)
+def test_a_diverging_fit_fails_and_keeps_the_previous_network(Net):
+    X, y = _small_data(Net)
+    net = Net(max_epochs=1, random_state=0).fit(X, y)
+    net.set_params(callbacks=[_PoisonWeights()])
+    state = _State(net, X)
+    with pytest.raises(ValueError, match="training loss became nan in epoch 1: the network diverged"):
+        net.fit(X, y)
+    state.assert_same(net, X)
+
+
+_NET_PARAM_ERRORS = [
+    ({"train_split": 0.2}, TypeError, "train_split must be None or a callable"),
+    ({"optimizer": "adam"}, TypeError, "optimizer must be a torch class"),
+    ({"criterion": "mse"}, TypeError, "criterion must be a torch class"),
+    ({"device": "meta"}, ValueError, "device must be 'cpu', 'cuda' or another torch device"),
+    ({"device": "gpu0"}, ValueError, "device must be 'cpu', 'cuda' or another torch device"),
+    ({"module__n_features": 5}, ValueError, "module__n_features is taken from the data"),
+    ({"module__n_outputs": 5}, ValueError, "module__n_outputs is taken from the data"),
+]
+
+
+@pytest.mark.parametrize("params, error, message", _NET_PARAM_ERRORS)
+@pytest.mark.parametrize("Net", [LocalCNNClassifier, S4Regressor])
+def test_skorch_parameters_are_checked_before_training(Net, params, error, message):
+    X, y = _small_data(Net)
+    with pytest.raises(error, match=re.escape(message)):
+        Net(max_epochs=1, **params).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is here")
+def test_cuda_without_a_device_is_refused():
+    X, y = _small_data(LocalCNNClassifier)
+    with pytest.raises(ValueError, match="torch finds no CUDA device"):
+        LocalCNNClassifier(device="cuda").fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "Net, change, message",
+    [
+        (LocalCNNClassifier, lambda X, y: (X[:, :5], y), "this data has 5 features"),
+        (LocalCNNClassifier, lambda X, y: (X, y + 1), "classes [1, 2, 3]"),
+        (LocalCNNRegressor, lambda X, y: (X, np.c_[y, y]), "this data has 8 features and 2 target"),
+    ],
+)
+def test_warm_start_refuses_data_the_network_was_not_built_for(Net, change, message):
+    X, y = _small_data(Net)
+    net = Net(max_epochs=1, warm_start=True, random_state=0).fit(X, y)
+    state = _State(net, X)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        net.fit(*change(X, y))
+    state.assert_same(net, X)
+    net.fit(X, y)  # the same features and targets continue training
+    assert len(net.history_) == 2

@@ -3,6 +3,7 @@
 import copy
 import inspect
 import math
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -20,7 +21,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNetClassifier, NeuralNetRegressor
-from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
 from skorch.dataset import ValidSplit
 from skorch.history import History
 
@@ -62,6 +63,44 @@ def _check_float32_range(array, name, what):
             f"{name} has values beyond the float32 range (|{name}| > {_FLOAT32_MAX:.1e}) that "
             f"the network computes in; scale the {what}."
         )
+
+
+class _FailOnNonFiniteLoss(Callback):
+    """Stop the fit at the first batch whose loss is NaN or infinite.
+
+    A diverged network predicts NaN (and ``argmax`` reads NaN as class 0), so a fit that
+    diverges fails; the estimator then keeps what it had before the fit.
+    """
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        if not torch.isfinite(loss).all():
+            part = "training" if training else "validation"
+            raise ValueError(
+                f"The {part} loss became {loss.item()} in epoch {len(net.history)}: the "
+                "network diverged. Scale the features (e.g. with StandardScaler) or lower lr."
+            )
+
+
+def _check_device(device):
+    """A device that the network can train on: None (leave it where it is), CPU or an
+    available accelerator."""
+    try:
+        kind = None if device is None else torch.device(device).type
+    except (RuntimeError, TypeError):
+        kind = "unknown"
+    if kind == "meta" or kind == "unknown":
+        raise ValueError(f"device must be 'cpu', 'cuda' or another torch device, got {device!r}.")
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}, but torch finds no CUDA device here.")
+
+
+def _can_stratify(split, y):
+    """Whether ``split``'s cross-validator can hold out a stratified part of labels ``y``."""
+    try:
+        next(split.check_cv(y).split(np.zeros(len(y)), y))
+    except ValueError:  # scikit-learn's "too few members" or "test_size < n_classes"
+        return False
+    return True
 
 
 class _TabularNetMixin:
@@ -145,6 +184,18 @@ class _TabularNetMixin:
             )
         _check_int("patience", self.patience)
         _check_float("lr", self.lr, "a positive float", lambda lr: 0 < lr < math.inf)
+        for name, example in [("optimizer", "torch.optim.Adam"), ("criterion", "torch.nn.MSELoss")]:
+            if not callable(getattr(self, name)):
+                raise TypeError(
+                    f"{name} must be a torch class (or a callable that builds one), such as "
+                    f"{example}, got {getattr(self, name)!r}."
+                )
+        if self.train_split is not None and not callable(self.train_split):
+            raise TypeError(
+                "train_split must be None or a callable such as skorch.dataset.ValidSplit(0.2), "
+                f"got {self.train_split!r}."
+            )
+        _check_device(self.device)
 
     def _train(self, X, y, *, reinitialize, routing_method, fit_params):
         """skorch's ``partial_fit``, except that a fitted network trains on copies and that
@@ -200,7 +251,15 @@ class _TabularNetMixin:
             Fitted estimator.
         """
         self._check_training_params()
+        continued = self.warm_start and self.initialized_
+        fitted_on = self._fitted_on() if continued else None
         X, y = self._validate_Xy(X, y, reset=True)
+        if continued and self._fitted_on() != fitted_on:
+            raise ValueError(
+                "warm_start=True continues training the fitted network, which takes "
+                f"{self._describe(fitted_on)}; this data has {self._describe(self._fitted_on())}. "
+                "Set warm_start=False to fit a new network."
+            )
         self._train(
             X, y, reinitialize=not self.warm_start, routing_method="fit", fit_params=fit_params
         )
@@ -236,6 +295,15 @@ class _TabularNetMixin:
         self._train(X, y, reinitialize=False, routing_method="partial_fit", fit_params=fit_params)
         return self
 
+    def _fitted_on(self):
+        """What the fitted network's input and output layers are built for."""
+        return self.n_features_in_, self._targets()
+
+    @staticmethod
+    def _describe(fitted_on):
+        n_features, targets = fitted_on
+        return f"{n_features} features and {targets}"
+
     def _outputs(self, X):
         """Network outputs on validated X, after the prediction non-linearity."""
         check_is_fitted(self, "n_outputs_")
@@ -244,13 +312,35 @@ class _TabularNetMixin:
     def initialize_module(self):
         # The sizes come from the data; the remaining module parameters from module__*.
         kwargs = {"n_features": self.n_features_in_, "n_outputs": self.n_outputs_}
-        kwargs.update(self.get_params_for("module"))
+        given = self.get_params_for("module")
+        for name in kwargs.keys() & given.keys():  # the data's sizes, not a parameter
+            raise ValueError(
+                f"module__{name} is taken from the data ({name}={kwargs[name]} here), got "
+                f"module__{name}={given[name]!r}: remove it."
+            )
+        kwargs.update(given)
         try:
             self.module_ = self.initialized_instance(self.module, kwargs)
         except (_ParameterTypeError, _ParameterValueError) as error:
             # The module names its own parameter; the user set it here as module__<name>.
             raise type(error)(f"module__{error}") from None
         return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        # A stratified hold-out needs two samples of every class and room for each class on
+        # both sides; a small table without that still trains, on a plain random hold-out.
+        split = self.train_split
+        if isinstance(split, ValidSplit) and split.stratified and not _can_stratify(split, y):
+            warnings.warn(
+                f"y has too few samples per class for the stratified validation split "
+                f"(smallest class: {np.bincount(y).min()} of {len(y)} samples); the "
+                "validation samples are drawn without stratification. Pass train_split=None "
+                "to train on every sample.",
+                UserWarning,
+            )
+            split = ValidSplit(split.cv, stratified=False, random_state=split.random_state)
+            return split(self.get_dataset(X, y), y, **fit_params)
+        return super().get_split_datasets(X, y, **fit_params)
 
     def initialize_history(self):
         # skorch clears the old history in place; a new one leaves it for a failed fit to restore.
@@ -264,6 +354,7 @@ class _TabularNetMixin:
             ("epoch_timer", EpochTimer()),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("non_finite_loss", _FailOnNonFiniteLoss()),
         ]
         if self.train_split:  # without a validation split there is no loss to stop on
             callbacks.append(
@@ -299,6 +390,9 @@ class _NetClassifier(_TabularNetMixin, NeuralNetClassifier):
             self.label_encoder_ = LabelEncoder().fit(y if classes is None else classes)
             self.n_outputs_ = len(self.label_encoder_.classes_)
         return self.label_encoder_.transform(y).astype(np.int64)
+
+    def _targets(self):
+        return f"classes {self.classes_.tolist()}"
 
     @property
     def classes_(self):
@@ -374,6 +468,9 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         if columns.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {columns.shape[1]} targets, but the network was fitted with {self.n_outputs_}.")
         return ((columns - self.y_mean_) / self.y_scale_).astype(np.float32)
+
+    def _targets(self):
+        return f"{self.n_outputs_} target(s)"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -92,6 +92,31 @@ def _read(x, readout):
     return x.mean(dim=2) if readout == "mean" else x.flatten(1)
 
 
+class _SingleValueBatchNorm:
+    """Batch normalisation that also trains on a batch holding one value per channel.
+
+    One value (one sample of one position, as in the last batch of a small table, with
+    ``batch_size=1``, or past the pooling of a short input) has no batch variance, where
+    torch's batch-norm raises; such a batch is normalised with the running statistics, as
+    in evaluation, and leaves them as they are.
+    """
+
+    def forward(self, x):
+        if self.training and x.numel() == x.shape[1]:
+            return F.batch_norm(
+                x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps
+            )
+        return super().forward(x)
+
+
+class _BatchNorm1d(_SingleValueBatchNorm, nn.BatchNorm1d):
+    pass
+
+
+class _BatchNorm2d(_SingleValueBatchNorm, nn.BatchNorm2d):
+    pass
+
+
 class _ResidualBlock(nn.Module):
     """conv -> batch-norm -> ReLU -> conv -> batch-norm, plus the shortcut, then ReLU.
 
@@ -196,7 +221,7 @@ class ResCNN1d(_ResidualCNN):
         weights (for tabular features, whose positions mean different things).
     """
 
-    conv, norm = nn.Conv1d, nn.BatchNorm1d
+    conv, norm = nn.Conv1d, _BatchNorm1d
 
     def __init__(
         self,
@@ -244,7 +269,7 @@ class ResCNN2d(_ResidualCNN):
         As in :class:`ResCNN1d`.
     """
 
-    conv, norm = nn.Conv2d, nn.BatchNorm2d
+    conv, norm = nn.Conv2d, _BatchNorm2d
 
     def __init__(
         self,
