@@ -62,8 +62,9 @@ def _split(name, X, y, test_size, seed):
     return Dataset(name, X_train, y_train, X_test, y_test)
 
 
-def load_dna(seed=0, data_home=DATA_HOME):
-    """dna, a stratified 80/20 split drawn with ``seed``; features are 0/1 indicators."""
+def load_dna(seed=0, data_home=DATA_HOME, test_size=0.2):
+    """dna, a stratified split (80/20 by default) drawn with ``seed``; features are 0/1
+    indicators."""
     path = _require(data_home, DNA_FILE)
     try:
         import rdata
@@ -77,16 +78,17 @@ def load_dna(seed=0, data_home=DATA_HOME):
         [frame[column].astype(str).astype(np.float64) for column in frame.columns[:-1]]
     )
     y = frame["Class"].astype(str).to_numpy()
-    return _split("dna", X, y, test_size=0.2, seed=seed)
+    return _split("dna", X, y, test_size=test_size, seed=seed)
 
 
-def load_digits_split(seed=0, shape=None):
-    """scikit-learn's 8x8 digits scaled to [0, 1], a stratified 80/20 split drawn with ``seed``.
+def load_digits_split(seed=0, shape=None, test_size=0.2):
+    """scikit-learn's 8x8 digits scaled to [0, 1], a stratified split (80/20 by default) drawn
+    with ``seed``.
 
     ``shape=(8, 8)`` marks the data as images for 2-D networks and reorderings.
     """
     X, y = load_digits(return_X_y=True)
-    data = _split("digits" if shape is None else "digits 2-D", X / 16.0, y, 0.2, seed)
+    data = _split("digits" if shape is None else "digits 2-D", X / 16.0, y, test_size, seed)
     data.shape = shape
     return data
 

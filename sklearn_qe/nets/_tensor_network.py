@@ -24,6 +24,9 @@ from ._modules import (
 
 __all__ = ["TensorNetworkClassifier", "TensorNetworkRegressor", "TreeTensorNet"]
 
+_EMBEDDINGS = ("affine", "trigonometric")
+_INITS = ("sum", "normal")
+
 
 def _check_rank(rank, n_levels):
     """The rank of every level 1..n_levels, from one int for all or a list of one per level."""
@@ -75,19 +78,66 @@ def _network_blocks(n_features, shape):
     return tuple(levels)
 
 
+def _children_of(blocks, child_blocks):
+    """For each block, the indices of the blocks of the level below that it holds."""
+    parent = np.empty(sum(map(len, blocks)), dtype=np.int64)
+    for index, block in enumerate(blocks):
+        parent[block] = index
+    children = [[] for _ in blocks]
+    for index, child in enumerate(child_blocks):
+        children[parent[child[0]]].append(index)
+    return children
+
+
+# The most parameters a network may hold: 1 GiB of float32, 4 GiB with the gradients and
+# Adam's two moments (the entanglement meter's memory budget).
+_MAX_PARAMETERS = 2**28
+
+
+def _check_n_parameters(blocks, widths, ranks):
+    """Refuse, before allocating, a network whose node tensors exceed ``_MAX_PARAMETERS``."""
+    n_parameters = sum(
+        widths[level + 1] ** len(children) * widths[level]
+        for level in range(len(blocks) - 1)
+        for children in _children_of(blocks[level], blocks[level + 1])
+    )
+    if n_parameters > _MAX_PARAMETERS:
+        raise _ParameterValueError(
+            f"rank {list(ranks)} gives node tensors of {n_parameters:.3g} parameters "
+            f"({4 * n_parameters / 2**30:.3g} GiB of float32, about 4x that to train), more "
+            f"than the budget of {_MAX_PARAMETERS:.3g} (1 GiB): lower the rank (a node with c "
+            "children of width r and output width R holds r**c * R parameters)."
+        )
+
+
+def _sum_core(arity, child_width, width):
+    """The core that carries a constant and a mean up the tree, ``(child_width**arity, width)``.
+
+    Entry 0 of the output is the product of the children's entries 0; entry ``k >= 1`` is
+    the mean over children of the child's entry ``k`` times the other children's entries 0.
+    With leaf vectors ``(1, t_n)`` the tree's entry 1 is a weighted mean of the ``t_n`` (a
+    linear model) and entry 0 is 1. A mean, not a sum: the normalisation at every node
+    saturates a sum over hundreds of correlated features (as in a long series), which left
+    the network at chance on 1,024-step series.
+    """
+    core = torch.zeros((child_width,) * arity + (width,))
+    core[(0,) * (arity + 1)] = 1.0
+    for k in range(1, min(child_width, width)):
+        for child in range(arity):
+            index = [0] * arity
+            index[child] = k
+            core[(*index, k)] = 1.0 / arity
+    return core.reshape(-1, width)
+
+
 class _TreeLevel(nn.Module):
     """The nodes of one level. Each holds a core tensor of shape
     ``(child_width ** n_children, width)`` that maps the outer product of its children's
     vectors to its own vector; nodes with the same number of children are computed together."""
 
-    def __init__(self, blocks, child_blocks, child_width, width):
+    def __init__(self, blocks, child_blocks, child_width, width, sum_init, init_noise):
         super().__init__()
-        parent = np.empty(sum(map(len, blocks)), dtype=np.int64)
-        for index, block in enumerate(blocks):
-            parent[block] = index
-        children = [[] for _ in blocks]
-        for index, child in enumerate(child_blocks):
-            children[parent[child[0]]].append(index)
+        children = _children_of(blocks, child_blocks)
         self.arities = sorted({len(c) for c in children})
         self.child_width = child_width
         self.cores = nn.ParameterList()
@@ -101,9 +151,10 @@ class _TreeLevel(nn.Module):
             self.register_buffer(
                 f"children_{arity}", torch.tensor([children[n] for n in nodes]), persistent=False
             )
-            # Unit-variance entries: a unit input vector gives outputs of unit variance, so
-            # the root's outputs start O(1) (the inner nodes are normalised anyway).
-            self.cores.append(nn.Parameter(torch.randn(len(nodes), child_width**arity, width)))
+            core = init_noise * torch.randn(len(nodes), child_width**arity, width)
+            if sum_init:
+                core += _sum_core(arity, child_width, width)
+            self.cores.append(nn.Parameter(core))
         # Where every node has the same number of children, as at all canonical levels but
         # the deepest, the children lie in order: a view replaces gathering and reordering.
         self.in_order = len(self.arities) == 1 and all(
@@ -140,8 +191,14 @@ class _TreeLevel(nn.Module):
 class TreeTensorNet(nn.Module):
     """Tree tensor network over the canonical tree: the network of the entanglement theorem.
 
-    Every feature ``x_n`` is embedded as ``phi(x_n) = (cos(pi theta x_n), sin(pi theta x_n))``,
-    as in :func:`sklearn_qe.entanglement_entropy`. The nodes are the blocks of the canonical
+    Every feature ``x_n`` is embedded as a unit vector ``phi(x_n)``: by default
+    ``(1, t) / sqrt(1 + t**2)`` with ``t = pi theta x_n`` (``embedding="affine"``, the cosine
+    and sine of ``arctan(t)``), or the entanglement meter's ``(cos(t), sin(t))``
+    (``embedding="trigonometric"``, as in :func:`sklearn_qe.entanglement_entropy`). The two
+    agree to first order in ``t``; the affine one is the meter's ``phi`` of the features
+    mapped by the monotone ``arctan(t) / (pi theta)``, so the rank bounds below hold for both,
+    and where a standardized feature has outliers (``|t| > pi/2``) it saturates where the
+    trigonometric one wraps around. The nodes are the blocks of the canonical
     tree, whose partitions :class:`sklearn_qe.EntanglementMeter` measures: halves in 1-D,
     quadrants of a row-major ``(H, W)`` image in 2-D, split unevenly when sizes are not
     powers of two. Each node holds its own tensor (no weight sharing), which maps the outer
@@ -163,6 +220,17 @@ class TreeTensorNet(nn.Module):
     divided by a positive factor per sample (the product of the removed norms, see
     :meth:`forward_factored`). Signs and ratios between outputs, and so the predicted class,
     are the tensor network's own; as logits, the root's scale sets the softmax temperature.
+
+    Initialisation (``init="sum"``): a product of hundreds of random tensors is a function
+    that gradients cannot steer, so every inner node starts as the tensor that carries a
+    constant and a mean up the tree (output entry 0 is the product of the children's entries
+    0, entry ``k >= 1`` the mean over children of their entry ``k`` times the others' entries
+    0), plus Gaussian noise of standard deviation ``init_noise``; the root starts as noise
+    alone. With the affine embedding the root's children then hold ``(1, s)``, ``s`` a
+    weighted mean of the ``t_n`` over their halves, up to the normalisation: the network
+    starts near a linear model of the features, which every tensor network whose embedding
+    has a constant entry contains (width 2 carries a running sum), and learns the
+    interactions from there.
 
     Parameters
     ----------
@@ -187,6 +255,13 @@ class TreeTensorNet(nn.Module):
     shape : tuple of (int, int) or None, default=None
         ``None`` for 1-D features; ``(H, W)`` with ``H, W >= 2`` and ``H * W == n_features``
         for an image flattened row-major (a quad-tree of nodes with 4 children).
+    embedding : {"affine", "trigonometric"}, default="affine"
+        ``phi(x) = (1, t) / sqrt(1 + t**2)`` or ``(cos(t), sin(t))``, ``t = pi theta x``.
+    init : {"sum", "normal"}, default="sum"
+        Inner nodes start as the constant-and-mean tensor plus noise (``"sum"``), or as
+        noise alone (``"normal"``; with ``init_noise=1.0``, unit-variance random tensors).
+    init_noise : float, default=0.01
+        Standard deviation of the Gaussian noise added to every node tensor, non-negative.
 
     Attributes
     ----------
@@ -210,9 +285,28 @@ class TreeTensorNet(nn.Module):
     (2, 2, 4)
     """
 
-    def __init__(self, n_features, n_outputs, rank=8, theta=0.085, shape=None):
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        rank=8,
+        theta=0.085,
+        shape=None,
+        embedding="affine",
+        init="sum",
+        init_noise=0.01,
+    ):
         _check_sizes(n_features, n_outputs)
         _check_float("theta", theta, "a positive float", lambda t: 0 < t < math.inf)
+        if embedding not in _EMBEDDINGS:
+            raise _ParameterValueError(
+                f"embedding must be one of {_EMBEDDINGS}, got {embedding!r}."
+            )
+        if init not in _INITS:
+            raise _ParameterValueError(f"init must be one of {_INITS}, got {init!r}.")
+        _check_float(
+            "init_noise", init_noise, "a non-negative float", lambda s: 0 <= s < math.inf
+        )
         if shape is not None:
             if not (_is_image_shape(shape, n_features) and min(shape) >= 2):
                 raise _ParameterValueError(
@@ -224,7 +318,7 @@ class TreeTensorNet(nn.Module):
         ranks = _check_rank(rank, n_levels)
         super().__init__()
         self.n_features, self.n_outputs = n_features, n_outputs
-        self.theta, self.shape = theta, shape
+        self.theta, self.shape, self.embedding = theta, shape, embedding
         self.ranks = tuple(ranks)
         self.blocks = _network_blocks(n_features, shape)
         # widths[l]: entries of the vectors on the edges that leave the blocks of level l. An
@@ -236,8 +330,17 @@ class TreeTensorNet(nn.Module):
             min(level_rank, 2 ** max(map(len, blocks)))
             for level_rank, blocks in zip(level_ranks, self.blocks[1:])
         ]
+        _check_n_parameters(self.blocks, widths, ranks)
         self.levels = nn.ModuleList(
-            _TreeLevel(self.blocks[level], self.blocks[level + 1], widths[level + 1], widths[level])
+            _TreeLevel(
+                self.blocks[level],
+                self.blocks[level + 1],
+                widths[level + 1],
+                widths[level],
+                # The root maps to the outputs: noise alone, so that no class starts ahead.
+                sum_init=init == "sum" and level > 0,
+                init_noise=init_noise,
+            )
             for level in range(len(self.blocks) - 1)
         )
         leaves = torch.tensor([block[0] for block in self.blocks[-1]])
@@ -282,7 +385,16 @@ class TreeTensorNet(nn.Module):
             output ``k`` is ``outputs[:, k] * exp(log_scale)``.
         """
         angles = (math.pi * self.theta) * X[:, self.leaf_features].T
-        vectors = torch.stack((torch.cos(angles), torch.sin(angles)), dim=-1)  # unit length
+        if not torch.isfinite(angles).all():  # cos and sin of inf are NaN
+            raise ValueError(
+                f"pi * theta * X overflows {angles.dtype} (theta={self.theta!r}): scale the "
+                "features (e.g. StandardScaler) or lower theta."
+            )
+        if self.embedding == "affine":  # (1, t) / |(1, t)|: cos and sin of arctan(t)
+            vectors = torch.stack((torch.ones_like(angles), angles), dim=-1)
+            vectors = vectors / torch.linalg.vector_norm(vectors, dim=-1, keepdim=True)
+        else:
+            vectors = torch.stack((torch.cos(angles), torch.sin(angles)), dim=-1)
         log_norms = torch.zeros_like(angles)
         for level in reversed(self.levels[1:]):
             vectors, log_norms = level(vectors, log_norms)
