@@ -564,3 +564,49 @@ def test_channel_schedule(kwargs):
     assert all(isinstance(c, int) and c >= kwargs["min_channels"] for c in channels)
     network = ResCNN1d(2 ** (n_blocks + 1), 1, channels=channels, n_blocks=n_blocks)
     assert sum(p.numel() for p in network.parameters()) <= kwargs["budget"]
+
+
+# The networks: small data (a few samples, few features, classes too small to stratify)
+# and module and training parameters drawn valid or junk. One epoch: the property is that
+# a fit either refuses a named parameter or gives a model with finite outputs.
+NET_CLASSES = [
+    ("LocalCNNClassifier", {"module__channels": st.integers(1, 4),
+                            "module__n_blocks": st.integers(0, 4),
+                            "module__kernel_size": st.sampled_from([1, 3, 5])},
+     {"module__channels": junk, "module__n_blocks": junk, "module__kernel_size": junk}),
+    ("S4Regressor", {"module__d_model": st.integers(1, 4), "module__d_state": st.integers(2, 4),
+                     "module__n_layers": st.integers(0, 2)},
+     {"module__d_model": junk, "module__d_state": junk, "module__n_layers": junk}),
+    ("TensorNetworkClassifier", {"module__rank": st.integers(1, 4),
+                                 "module__theta": st.floats(0.01, 1.0),
+                                 "module__init_noise": st.floats(0, 1)},
+     {"module__rank": junk, "module__theta": junk, "module__init_noise": junk}),
+]
+TRAINING = (
+    # "default": the default validation split; None: training on every sample.
+    {"batch_size": st.sampled_from([-1, 1, 2, 64]), "lr": st.floats(1e-4, 1e-1),
+     "train_split": st.sampled_from(["default", None])},
+    {"batch_size": junk, "lr": junk, "train_split": junk},
+)
+
+
+@pytest.mark.parametrize("name, valid, bad", NET_CLASSES, ids=[n for n, *_ in NET_CLASSES])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data_=st.data())
+def test_network_parameters_on_small_data(name, valid, bad, data_):
+    from sklearn_qe import nets
+
+    kwargs = data_.draw(one_bad({**valid, **TRAINING[0]}, {**bad, **TRAINING[1]}))
+    if isinstance(kwargs["train_split"], str) and kwargs["train_split"] == "default":
+        del kwargs["train_split"]
+    X = data_.draw(data(min_samples=2, max_samples=12, max_features=6, elements=st.floats(-3, 3)))
+    regressor = name.endswith("Regressor")
+    y = X[:, 0] if regressor else np.arange(len(X)) % 2
+    net = getattr(nets, name)(max_epochs=1, random_state=0, **kwargs)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="y has too few samples per class")
+        fitted = outcome(lambda: net.fit(X, y), *kwargs, *(k.split("__")[-1] for k in kwargs))
+    if fitted is None:
+        return
+    outputs = net.predict(X) if regressor else net.predict_proba(X)
+    assert outputs.shape[0] == len(X) and np.all(np.isfinite(outputs))
