@@ -238,6 +238,17 @@ def check_target(y, n_samples, target="auto"):
         raise ValueError(f"y must be 1-D, got shape {np.shape(y)}.")
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} values, but X has {n_samples} samples.")
+    if y.dtype.kind == "O":  # labels of any type must sort, as numpy's unique does
+        kinds = {
+            "str" if isinstance(v, str) else "number" if isinstance(v, Real) else type(v).__name__
+            for v in y
+        }
+        if len(kinds) > 1 or not kinds <= {"str", "number"}:
+            raise TypeError(
+                f"y must hold labels that are all strings or all numbers, got {sorted(kinds)}."
+            )
+        if kinds == {"number"}:
+            y = y.astype(np.float64)
     if y.dtype.kind == "f" and not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinity.")
     if target == "values":

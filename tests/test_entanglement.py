@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -450,3 +452,19 @@ def test_more_threads_than_cores_are_the_cores():
     got = entanglement_profile(X, weights, tree, [1, 2], theta=0.5, n_jobs=10**20)
     for level in (1, 2):
         np.testing.assert_allclose(got[level], expected[level], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "labels, kinds",
+    [([1, "a"], "['number', 'str']"), ([1.5, None], "['NoneType', 'number']")],
+)
+def test_labels_of_mixed_types_are_refused_by_name(labels, kinds):
+    X = np.random.default_rng(0).standard_normal((20, 4))
+    y = np.array(labels * 10, dtype=object)
+    message = f"y must hold labels that are all strings or all numbers, got {kinds}."
+    with pytest.raises(TypeError, match=re.escape(message)):
+        entanglement_entropy(X, y, [0, 1])
+    with pytest.raises(TypeError, match=re.escape(message)):
+        EntanglementMeter(max_samples=20).fit(X, y)
+    numbers = entanglement_entropy(X, np.array([1, 2] * 10, dtype=object), [0, 1])
+    assert numbers == pytest.approx(entanglement_entropy(X, np.array([1, 2] * 10), [0, 1]))
