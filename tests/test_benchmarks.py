@@ -1,5 +1,6 @@
 """The reproduction of the paper's experiment runs end to end on data CI always has."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -171,3 +172,22 @@ def test_width_sweep_quick_on_digits(tmp_path):
     assert [row[0] for row in rows[1:]] == ["| 1", "| 2"]
     assert all(0 <= float(cell) <= 100 for row in rows[1:] for cell in row[1:3])
     assert "required_width_ = " in result.stdout and image.stat().st_size > 10_000
+
+
+def test_tensor_network_benchmark_quick_on_digits():
+    from tensor_network import ABLATION, MODELS
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, str(BENCHMARKS / "tensor_network.py"), "--quick", *args],
+            capture_output=True, text=True, timeout=600, check=True,  # a guard against hangs
+        ).stdout
+
+    rows = [line for line in run("--datasets", "digits").splitlines() if line.startswith("| ")]
+    assert rows[0] == "| dataset | samples x features | " + " | ".join(MODELS) + " |"
+    cells = rows[1].split(" | ")
+    assert cells[:2] == ["| digits", "1257 x 64"]  # the 70/30 split
+    # Logistic regression does not depend on the quick setting: 97.2% on this split.
+    assert float(re.search(r"\*\*([\d.]+)\*\*", cells[2]).group(1)) > 95
+    ablation = run("--ablation", "--ablation-datasets", "digits", "--seeds", "1")
+    assert [line.split(" | ")[0][2:] for line in ablation.splitlines()[2:12]] == list(ABLATION)
