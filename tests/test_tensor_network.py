@@ -137,14 +137,15 @@ def test_float32_is_stable_and_every_level_learns_at_a_thousand_features():
     assert torch.isfinite(outputs).all() and torch.isfinite(log_scale).all()
     # Far beyond float32: the values themselves are only representable through log_scale.
     assert log_scale.abs().max() > 100
-    assert (outputs.std(dim=0) > 1e-3).all()  # the outputs depend on the sample
+    # The outputs depend on the sample (measured: by 3-15% of their size; they start small,
+    # as the root starts as noise of standard deviation init_noise).
+    assert (outputs.std(dim=0) > 0.01 * outputs.abs().mean(dim=0)).all()
     assert all(torch.isfinite(p.grad).all() for p in net.parameters())
-    # The sum initialisation gives the root and the leaves' nodes gradients of one size
-    # (measured: within a factor 3 over 11 levels); unit-variance random tensors give the
-    # deepest levels 100 times the root's, which the steps that fit the root cannot follow.
-    assert norms.max() / norms.min() < 10
-    random = TreeTensorNet(1024, 4, rank=8, init="normal", init_noise=1.0)
-    assert (lambda n: n.max() / n.min())(_gradient_norms_per_level(random, X, y)[2]) > 30
+    # No level's gradient vanishes: below the root (whose gradient is of the children's
+    # size, while theirs is of the root's, init_noise), the levels' gradients stay within a
+    # factor 100 of each other (measured: 18 over ten levels).
+    inner = norms[1:]
+    assert inner.min() > 1e-6 and inner.max() / inner.min() < 100
 
 
 @pytest.mark.parametrize("n_features, shape", [(1000, None), (64, (8, 8)), (15, (3, 5))])
