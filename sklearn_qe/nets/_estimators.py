@@ -84,11 +84,13 @@ class _FailOnNonFiniteLoss(Callback):
 def _check_device(device):
     """A device that the network can train on: None (leave it where it is), CPU or an
     available accelerator."""
+    if device is None:
+        return
     try:
-        kind = None if device is None else torch.device(device).type
-    except (RuntimeError, TypeError):
-        kind = "unknown"
-    if kind == "meta" or kind == "unknown":
+        kind = torch.device(device).type
+    except (RuntimeError, TypeError):  # not a device torch knows
+        kind = None
+    if kind in (None, "meta"):  # a meta tensor holds no values to train
         raise ValueError(f"device must be 'cpu', 'cuda' or another torch device, got {device!r}.")
     if kind == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}, but torch finds no CUDA device here.")
@@ -313,7 +315,9 @@ class _TabularNetMixin:
         # The sizes come from the data; the remaining module parameters from module__*.
         kwargs = {"n_features": self.n_features_in_, "n_outputs": self.n_outputs_}
         given = self.get_params_for("module")
-        for name in kwargs.keys() & given.keys():  # the data's sizes, not a parameter
+        clashes = sorted(kwargs.keys() & given.keys())  # the data's sizes, not parameters
+        if clashes:
+            name = clashes[0]
             raise ValueError(
                 f"module__{name} is taken from the data ({name}={kwargs[name]} here), got "
                 f"module__{name}={given[name]!r}: remove it."
