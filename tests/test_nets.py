@@ -434,6 +434,8 @@ BAD_PARAMS = [
      "batch_size must be a positive int or -1 (one batch of all samples), got 0."),
     (LocalAttentionRegressor, {"batch_size": -5}, ValueError,
      "batch_size must be a positive int or -1"),
+    (LocalCNNClassifier, {"batch_size": 10**20}, ValueError,
+     "batch_size must be at most"),
     (LocalCNNRegressor, {"patience": 0}, ValueError,
      "patience must be a positive int, got 0."),
     (S4Classifier, {"lr": 0.0}, ValueError,

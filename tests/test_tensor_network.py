@@ -11,7 +11,7 @@ from test_nets import STRUCTURAL
 
 from sklearn_qe._partitions import canonical_tree, max_canonical_level
 from sklearn_qe.nets import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
-from sklearn_qe.nets._tensor_network import _children_of, _sum_core
+from sklearn_qe.nets._tensor_network import _children_of, _linear_core
 
 ESTIMATORS = [TensorNetworkClassifier, TensorNetworkRegressor]
 
@@ -149,7 +149,7 @@ def test_float32_is_stable_and_every_level_learns_at_a_thousand_features():
 
 
 @pytest.mark.parametrize("n_features, shape", [(1000, None), (64, (8, 8)), (15, (3, 5))])
-def test_the_sum_initialisation_computes_a_linear_model(n_features, shape):
+def test_the_linear_initialisation_computes_a_linear_model(n_features, shape):
     # Without noise, the root's children hold (1, s) for s a weighted mean of t_n = pi theta
     # x_n over their features, up to the normalisation; a root that reads the mean makes the
     # network exactly a linear model: feature n weighted by 1 / (number of children) of every
@@ -158,7 +158,7 @@ def test_the_sum_initialisation_computes_a_linear_model(n_features, shape):
     root = net.levels[0]
     with torch.no_grad():
         for core, arity in zip(root.cores, root.arities):
-            core.copy_(_sum_core(arity, root.child_width, 2)[:, 1:])
+            core.copy_(_linear_core(arity, root.child_width, 2)[:, 1:])
     weights = np.ones(n_features)
     for level in range(len(net.blocks) - 1):
         for block, children in zip(
@@ -220,7 +220,7 @@ _TREE = "of the canonical tree of these features"
         ({"module__embedding": "cos"}, ValueError,
          "module__embedding must be one of ('affine', 'trigonometric'), got 'cos'."),
         ({"module__init": "zeros"}, ValueError,
-         "module__init must be one of ('sum', 'normal'), got 'zeros'."),
+         "module__init must be one of ('linear', 'normal'), got 'zeros'."),
         ({"module__init_noise": -0.1}, ValueError,
          "module__init_noise must be a non-negative float, got -0.1."),
         ({"module__init_noise": True}, TypeError, "module__init_noise must be a non-negative"),

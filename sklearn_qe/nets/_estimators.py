@@ -3,6 +3,7 @@
 import copy
 import inspect
 import math
+import sys
 import warnings
 from contextlib import contextmanager
 
@@ -182,7 +183,10 @@ class _TabularNetMixin:
         _check_int("max_epochs", self.max_epochs)
         if self.batch_size != -1:  # skorch's -1: all samples in one batch
             _check_int(
-                "batch_size", self.batch_size, "a positive int or -1 (one batch of all samples)"
+                "batch_size",
+                self.batch_size,
+                "a positive int or -1 (one batch of all samples)",
+                maximum=sys.maxsize,  # the data loader's limit; -1 takes any number of samples
             )
         _check_int("patience", self.patience)
         _check_float("lr", self.lr, "a positive float", lambda lr: 0 < lr < math.inf)

@@ -25,13 +25,16 @@ class _ParameterTypeError(TypeError):
     """A parameter has a bad type; the message starts with the parameter's name."""
 
 
-def _check_int(name, value, requirement="a positive int", minimum=1, odd=False):
-    """Raise unless ``value`` is an int (not a bool) >= ``minimum``, and odd if ``odd``."""
+def _check_int(name, value, requirement="a positive int", minimum=1, odd=False, maximum=None):
+    """Raise unless ``value`` is an int (not a bool) >= ``minimum`` (and <= ``maximum``), and
+    odd if ``odd``."""
     message = f"{name} must be {requirement}, got {value!r}."
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise _ParameterTypeError(message)
     if value < minimum or (odd and value % 2 == 0):
         raise _ParameterValueError(message)
+    if maximum is not None and value > maximum:
+        raise _ParameterValueError(f"{name} must be at most {maximum}, got {value!r}.")
 
 
 def _check_float(name, value, requirement, valid):

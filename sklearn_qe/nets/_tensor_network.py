@@ -25,7 +25,7 @@ from ._modules import (
 __all__ = ["TensorNetworkClassifier", "TensorNetworkRegressor", "TreeTensorNet"]
 
 _EMBEDDINGS = ("affine", "trigonometric")
-_INITS = ("sum", "normal")
+_INITS = ("linear", "normal")
 
 
 def _check_rank(rank, n_levels):
@@ -110,7 +110,7 @@ def _check_n_parameters(blocks, widths, ranks):
         )
 
 
-def _sum_core(arity, child_width, width):
+def _linear_core(arity, child_width, width):
     """The core that carries a constant and a mean up the tree, ``(child_width**arity, width)``.
 
     Entry 0 of the output is the product of the children's entries 0; entry ``k >= 1`` is
@@ -135,7 +135,7 @@ class _TreeLevel(nn.Module):
     ``(child_width ** n_children, width)`` that maps the outer product of its children's
     vectors to its own vector; nodes with the same number of children are computed together."""
 
-    def __init__(self, blocks, child_blocks, child_width, width, sum_init, init_noise):
+    def __init__(self, blocks, child_blocks, child_width, width, linear_init, init_noise):
         super().__init__()
         children = _children_of(blocks, child_blocks)
         self.arities = sorted({len(c) for c in children})
@@ -152,8 +152,8 @@ class _TreeLevel(nn.Module):
                 f"children_{arity}", torch.tensor([children[n] for n in nodes]), persistent=False
             )
             core = init_noise * torch.randn(len(nodes), child_width**arity, width)
-            if sum_init:
-                core += _sum_core(arity, child_width, width)
+            if linear_init:
+                core += _linear_core(arity, child_width, width)
             self.cores.append(nn.Parameter(core))
         # Where every node has the same number of children, as at all canonical levels but
         # the deepest, the children lie in order: a view replaces gathering and reordering.
@@ -221,7 +221,7 @@ class TreeTensorNet(nn.Module):
     :meth:`forward_factored`). Signs and ratios between outputs, and so the predicted class,
     are the tensor network's own; as logits, the root's scale sets the softmax temperature.
 
-    Initialisation (``init="sum"``): a product of hundreds of random tensors is a function
+    Initialisation (``init="linear"``): a product of hundreds of random tensors is a function
     that gradients cannot steer, so every inner node starts as the tensor that carries a
     constant and a mean up the tree (output entry 0 is the product of the children's entries
     0, entry ``k >= 1`` the mean over children of their entry ``k`` times the others' entries
@@ -257,8 +257,8 @@ class TreeTensorNet(nn.Module):
         for an image flattened row-major (a quad-tree of nodes with 4 children).
     embedding : {"affine", "trigonometric"}, default="affine"
         ``phi(x) = (1, t) / sqrt(1 + t**2)`` or ``(cos(t), sin(t))``, ``t = pi theta x``.
-    init : {"sum", "normal"}, default="sum"
-        Inner nodes start as the constant-and-mean tensor plus noise (``"sum"``), or as
+    init : {"linear", "normal"}, default="linear"
+        Inner nodes start as the constant-and-mean tensor plus noise (``"linear"``), or as
         noise alone (``"normal"``; with ``init_noise=1.0``, unit-variance random tensors).
     init_noise : float, default=0.01
         Standard deviation of the Gaussian noise added to every node tensor, non-negative.
@@ -293,7 +293,7 @@ class TreeTensorNet(nn.Module):
         theta=0.085,
         shape=None,
         embedding="affine",
-        init="sum",
+        init="linear",
         init_noise=0.01,
     ):
         _check_sizes(n_features, n_outputs)
@@ -338,7 +338,7 @@ class TreeTensorNet(nn.Module):
                 widths[level + 1],
                 widths[level],
                 # The root maps to the outputs: noise alone, so that no class starts ahead.
-                sum_init=init == "sum" and level > 0,
+                linear_init=init == "linear" and level > 0,
                 init_noise=init_noise,
             )
             for level in range(len(self.blocks) - 1)
