@@ -20,7 +20,7 @@ serve score_orders.py. Columns: test accuracy (%) of each network, mean +- std o
 the mean QE of the training split in that order (EntanglementMeter, theta=0.085 on
 standardized features, every level, at most 500 samples); the mean |Pearson correlation| of
 neighbouring features; the reordering's fit time. Under dna, the published numbers
-(THEORY.md section 7) are printed side by side.
+(Alexander et al., NeurIPS 2023) are printed side by side.
 
 Datasets: dna and the UCR series (MixedShapes, Plane, OSULeaf, MedicalImages) need ``make
 data`` once (see benchmarks/benchmark_data.py); digits is bundled with scikit-learn, read as a
@@ -109,7 +109,7 @@ SEQUENCE_NETWORKS = {
         module__dropout=0.0, **COMMON,
     ),
 }
-# Test accuracy (%) published for dna (THEORY.md section 7), mean over the paper's seeds.
+# Test accuracy (%) published for dna (Alexander et al., NeurIPS 2023), mean over the paper's seeds.
 PUBLISHED = {
     "dna": {
         "random": {"CNN": 82.5, "S4": 86.4, "local attention": 79.2},

@@ -1,9 +1,9 @@
 """Area law or volume law: how a dataset's QE grows with the size of its blocks.
 
 Target functions of natural image tasks have sub-volume-law entanglement: the QE of a block
-grows like its boundary (area law), not like its number of features (volume law) (THEORY
-section 10). Across the levels of the canonical tree the blocks shrink, so fitting the QE
-per level against the blocks' size and boundary on log-log axes tells the two apart.
+grows like its boundary (area law), not like its number of features (volume law) (Levine
+et al., ICLR 2018; Alexander et al., NeurIPS 2023). Across the levels of the canonical tree
+the blocks shrink, so fitting the QE per level against the blocks' size and boundary on log-log axes tells the two apart.
 
 Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
 and reused without torch.

@@ -1,6 +1,6 @@
 """Entanglement capacity: the most QE a tree tensor network of given widths can express.
 
-The network of the theorem (THEORY sections 8-9) is a tree tensor network over the
+The network of the theorem (Alexander et al., NeurIPS 2023) is a tree tensor network over the
 canonical tree: every feature is a leaf carrying ``phi(x_n)`` (dimension 2), every block of
 the tree is a node, and the edge from a block of level ``l`` to its parent has the width
 ``R_l`` of that level. The rank of the represented tensor's matricization under
@@ -63,8 +63,8 @@ def partition_entanglement_capacity(widths, n_features, shape=None):
     with random weights attains the rank (generically). The leaf edges make it at most
     ``ln min(2**|K|, 2**|K^c|)``; on a perfect tree with ``c = 2`` (1-D) or ``4`` (2-D)
     children per block it is ``ln min(R_l, R_{l+1}**c, R_{l+2}**(c**2), ..., 2**|K|,
-    2**|K^c|)`` for K at level ``l`` (THEORY section 9). With uneven splits or widths of 1,
-    cutting K^c's features off can be cheaper than cutting K's.
+    2**|K^c|)`` for K at level ``l`` (the min-cut bound of Levine et al., ICLR 2018). With
+    uneven splits or widths of 1, cutting K^c's features off can be cheaper than cutting K's.
 
     Parameters
     ----------
@@ -144,7 +144,7 @@ def partition_entanglement_capacity(widths, n_features, shape=None):
 def entanglement_capacity(widths, n_features, shape=None):
     """Largest QE (nats) a tree tensor network of these widths can express, per level.
 
-    Theorem of THEORY section 9 (Levine et al., ICLR 2018): the QE of the tensor a tree
+    Theorem of Levine et al. (ICLR 2018): the QE of the tensor a tree
     tensor network represents, under a partition ``(K, K^c)``, is at most ``ln`` of the
     min-cut separating K from K^c, the smallest product of widths over the edges of such a
     cut. So the width of each level bounds the entanglement of the blocks at its scale:

@@ -32,8 +32,8 @@ def channel_schedule(
 ):
     """Widths of the stages of a residual CNN, from the data's entanglement per level.
 
-    The rule (the theorem's, THEORY sections 8-9): the edges of the canonical tree's tensor
-    network at level ``l`` need the width ``meter.level_widths_[l]``, ``ceil(exp(max QE))``
+    The rule (the theorem's: Levine et al., ICLR 2018; Alexander et al., NeurIPS 2023): the
+    edges of the canonical tree's tensor network at level ``l`` need the width ``meter.level_widths_[l]``, ``ceil(exp(max QE))``
     of that level's partitions. A CNN stage whose positions each summarize a block of ``s``
     features (``2**j`` in 1-D, ``2**j x 2**j`` pixels in 2-D after ``j`` poolings) serves
     the measured level whose blocks are nearest in size (on a log scale); the stem serves
