@@ -23,6 +23,8 @@ from sklearn_qe.nets import (
     LocalAttentionRegressor,
     LocalCNNClassifier,
     LocalCNNRegressor,
+    PointwiseCNN1d,
+    PointwiseCNN2d,
     ResCNN1d,
     ResCNN2d,
     S4Classifier,
@@ -85,13 +87,13 @@ def digits():
 
 @pytest.mark.parametrize("readout", ["mean", "flatten"])
 @pytest.mark.parametrize("n_features", [1, 2, 7, 33])
-@pytest.mark.parametrize("Module", [ResCNN1d, S4DNet, LocalAttentionNet])
+@pytest.mark.parametrize("Module", [ResCNN1d, PointwiseCNN1d, S4DNet, LocalAttentionNet])
 def test_modules_take_any_number_of_features(Module, n_features, readout):
     kwargs = {"window_size": 4} if Module is LocalAttentionNet else {}
     out = Module(n_features, 3, readout=readout, **kwargs)(torch.randn(5, n_features))
     assert out.shape == (5, 3)
-    image = ResCNN2d(15, 2, shape=(3, 5), readout=readout)
-    assert image(torch.randn(4, 15)).shape == (4, 2)
+    for Image in (ResCNN2d, PointwiseCNN2d):
+        assert Image(15, 2, shape=(3, 5), readout=readout)(torch.randn(4, 15)).shape == (4, 2)
 
 
 @pytest.mark.parametrize("Module", [ResCNN1d, S4DNet, LocalAttentionNet])
@@ -220,6 +222,22 @@ def test_2d_cnn_on_images(digits):
     net = LocalCNNClassifier(module=ResCNN2d, module__shape=(8, 8), max_epochs=5, random_state=0)
     net.fit(X[:500], y[:500])
     assert np.mean(net.predict(X[500:]) == y[500:]) > 0.8
+
+
+def test_pointwise_cnn_learns(digits):
+    """Levine et al.'s network: a stem convolution, then only 1x1 convolutions and pooling,
+    trains from its He initialisation, with no normalisation to help it."""
+    X, y = digits
+    net = LocalCNNClassifier(
+        module=PointwiseCNN2d, module__shape=(8, 8), module__channels=[16, 32, 32],
+        lr=1e-2, max_epochs=10, random_state=0,
+    )
+    net.fit(X[:500], y[:500])
+    assert np.mean(net.predict(X[500:]) == y[500:]) > 0.4  # 4 times chance
+    channels = LocalCNNClassifier(module=PointwiseCNN1d, module__channels=[16, 32], module__n_blocks=1)
+    with pytest.raises(ValueError, match="channels must be a positive int or a list of 2 positive "
+                                         "ints .* the n_blocks=1 1x1 convolutions"):
+        channels.set_params(module__channels=[16, 32, 8]).fit(X[:100], y[:100])
 
 
 def test_bad_input(digits):
@@ -404,6 +422,9 @@ BAD_PARAMS = [
      "module__d_model must be a positive int, got 0."),
     (S4Regressor, {"module__n_layers": -1}, ValueError,
      "module__n_layers must be a non-negative int, got -1."),
+    # Found by tests/test_properties.py: the layers were built one by one until memory ran out.
+    (S4Regressor, {"module__n_layers": 10**20}, ValueError, "module__n_layers must be at most 1024"),
+    (LocalCNNRegressor, {"module__n_blocks": 10**20}, ValueError, "module__n_blocks must be at most 1024"),
     (S4Classifier, {"module__d_state": 0}, ValueError,
      "module__d_state must be an int >= 2, got 0."),
     (S4Classifier, {"module__d_state": 1}, ValueError,

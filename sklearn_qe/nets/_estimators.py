@@ -660,7 +660,10 @@ def _documented(summary):
     return decorate
 
 
-_CNN = "Residual CNN over the feature axis (1-D; ``module=ResCNN2d, module__shape=(H, W)`` for images)"
+_CNN = (
+    "Residual CNN over the feature axis (1-D; ``module=ResCNN2d, module__shape=(H, W)`` for "
+    "images; ``module=PointwiseCNN1d`` or ``PointwiseCNN2d`` for Levine et al.'s network)"
+)
 _S4 = "Stack of bidirectional diagonal state-space (S4D) layers over the feature sequence"
 _ATTENTION = "Transformer with local self-attention over the feature sequence"
 

@@ -11,9 +11,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["LocalAttentionNet", "ResCNN1d", "ResCNN2d", "S4DNet"]
+__all__ = [
+    "LocalAttentionNet",
+    "PointwiseCNN1d",
+    "PointwiseCNN2d",
+    "ResCNN1d",
+    "ResCNN2d",
+    "S4DNet",
+]
 
 _READOUTS = ("mean", "flatten")
+# Most layers a network may stack: far beyond any useful depth, and refused by name before
+# building them one by one until memory runs out (n_layers=10**20 did).
+_MAX_LAYERS = 1024
 
 
 class _ParameterValueError(ValueError):
@@ -70,11 +80,11 @@ def _check_widths(name, value, n_widths, requirement):
     return [int(v) for v in values] if listed else [int(value)] * n_widths
 
 
-def _check_channels(channels, n_blocks):
-    """The width of every stage of a residual CNN: the stem, then each block."""
+def _check_channels(channels, n_blocks, stage_name):
+    """The width of every stage of a pooling CNN: the stem, then each block."""
     requirement = (
         f"a positive int or a list of {n_blocks + 1} positive ints (one per stage: the stem, "
-        f"then each of the n_blocks={n_blocks} residual blocks)"
+        f"then each of the n_blocks={n_blocks} {stage_name}s)"
     )
     return _check_widths("channels", channels, n_blocks + 1, requirement)
 
@@ -148,28 +158,26 @@ class _ResidualBlock(nn.Module):
         return F.relu(self.shortcut(x) + self.body(x))
 
 
-class _ResidualCNN(nn.Module):
-    """Residual CNN: stem, residual blocks each followed by 2x max-pooling (while the map is
-    at least 2 wide), a readout over positions and a linear head."""
+class _PoolingCNN(nn.Module):
+    """A stem convolution, then stages each followed by 2x max-pooling (while the map is at
+    least 2 wide), a readout over positions and a linear head. Subclasses say what a stage
+    is (``_stage``) and whether the stem is normalised."""
 
     conv = norm = None  # set by the 1-D and 2-D subclasses
+    stage_name = None  # what a stage is called in messages: "residual block", ...
 
     def __init__(self, n_outputs, channels, n_blocks, kernel_size, dropout, readout, spatial):
-        _check_int("n_blocks", n_blocks, "a non-negative int", minimum=0)
-        widths = _check_channels(channels, n_blocks)  # of the stem, then of each block
+        _check_int("n_blocks", n_blocks, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
+        widths = _check_channels(channels, n_blocks, self.stage_name)
         # An even kernel with padding kernel_size // 2 lengthens the map by one, which the
         # residual sum cannot add.
         _check_int("kernel_size", kernel_size, "a positive odd int", odd=True)
         _check_dropout(dropout)
         super().__init__()
-        self.stem = nn.Sequential(
-            self.conv(1, widths[0], kernel_size, padding=kernel_size // 2, bias=False),
-            self.norm(widths[0]),
-            nn.ReLU(),
-        )
+        stem = self.conv(1, widths[0], kernel_size, padding=kernel_size // 2, bias=self.norm is None)
+        self.stem = nn.Sequential(stem, *([self.norm(widths[0])] if self.norm else []), nn.ReLU())
         self.blocks = nn.ModuleList(
-            _ResidualBlock(self.conv, self.norm, widths[k], widths[k + 1], kernel_size)
-            for k in range(n_blocks)
+            self._stage(widths[k], widths[k + 1], kernel_size) for k in range(n_blocks)
         )
         for _ in range(n_blocks):  # each pooling halves every side still 2 or wider
             spatial = [(size + 1) // 2 for size in spatial]
@@ -195,36 +203,39 @@ class _ResidualCNN(nn.Module):
         return self.head(self._features(self._layout(X)))
 
 
-class ResCNN1d(_ResidualCNN):
-    """Residual 1-D CNN over the feature axis.
+class _ResidualCNN(_PoolingCNN):
+    """Residual CNN: a normalised stem, then residual blocks each followed by pooling."""
 
-    Parameters
-    ----------
-    n_features : int
-        Length of the input vectors (any value).
-    n_outputs : int
-        Number of outputs (classes or regression targets).
-    channels : int or list of int, default=32
-        Width of the convolutions: the network's width R in the entanglement theorem. One
-        int for every stage, or a list of ``n_blocks + 1``: the width of the stem, then of
-        each residual block in order. Every block is followed by pooling, so the list runs
-        from fine scales to coarse ones: ``[64, 64, 32, 16]`` is wide at the base,
-        ``[16, 32, 64, 64]`` at the tip (the entanglement of the data at each level of the
-        canonical tree says which it needs). Where the width changes, the block's shortcut
-        is a 1x1 convolution (ResNet's projection shortcut).
-    n_blocks : int, default=3
-        Residual blocks, each followed by 2x max-pooling (0: the stem only).
-    kernel_size : int, default=5
-        Odd kernel size of the convolutions.
-    dropout : float, default=0.1
-        Dropout before the linear head, in [0, 1).
-    readout : {"mean", "flatten"}, default="mean"
-        ``"mean"`` averages the last feature map over positions (blind to where a pattern
-        sits, as for signals and images); ``"flatten"`` gives each position its own head
-        weights (for tabular features, whose positions mean different things).
-    """
+    stage_name = "residual block"
 
-    conv, norm = nn.Conv1d, _BatchNorm1d
+    def _stage(self, in_channels, out_channels, kernel_size):
+        return _ResidualBlock(self.conv, self.norm, in_channels, out_channels, kernel_size)
+
+
+class _PointwiseCNN(_PoolingCNN):
+    """Levine et al.'s network: one convolution, then 1x1 convolution -> ReLU stages, each
+    followed by pooling; no normalisation, so that the widths are all there is."""
+
+    stage_name = "1x1 convolution"
+    norm = None
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        # He initialisation: without normalisation, torch's default (a third of the
+        # variance per layer) leaves too little signal after the stages to train on.
+        for module in self.modules():
+            if isinstance(module, self.conv):
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+                nn.init.zeros_(module.bias)
+
+    def _stage(self, in_channels, out_channels, kernel_size):
+        return nn.Sequential(self.conv(in_channels, out_channels, 1), nn.ReLU())
+
+
+class _OverSequence:
+    """Lays the features out as one channel of a sequence."""
+
+    conv = nn.Conv1d
 
     def __init__(
         self,
@@ -244,6 +255,31 @@ class ResCNN1d(_ResidualCNN):
         return X.unsqueeze(1)
 
 
+class _OverImage:
+    """Lays the features out as one channel of a row-major ``(H, W)`` image."""
+
+    conv = nn.Conv2d
+
+    def __init__(
+        self,
+        n_features,
+        n_outputs,
+        shape,
+        channels=32,
+        n_blocks=2,
+        kernel_size=3,
+        dropout=0.1,
+        readout="mean",
+    ):
+        _check_sizes(n_features, n_outputs)
+        shape = _check_image_shape(shape, n_features)
+        super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, shape)
+        self.shape = shape
+
+    def _layout(self, X):
+        return X.reshape(X.shape[0], 1, *self.shape)
+
+
 def _is_image_shape(shape, n_features):
     """Whether ``shape`` is a pair of positive ints whose product is ``n_features``."""
     try:
@@ -257,7 +293,48 @@ def _is_image_shape(shape, n_features):
     return positive_ints and height * width == n_features
 
 
-class ResCNN2d(_ResidualCNN):
+def _check_image_shape(shape, n_features):
+    if not _is_image_shape(shape, n_features):
+        raise _ParameterValueError(
+            "shape must be a pair (height, width) of positive ints whose product is "
+            f"n_features={n_features}, got {shape!r}."
+        )
+    return tuple(int(side) for side in shape)
+
+
+class ResCNN1d(_OverSequence, _ResidualCNN):
+    """Residual 1-D CNN over the feature axis.
+
+    Parameters
+    ----------
+    n_features : int
+        Length of the input vectors (any value).
+    n_outputs : int
+        Number of outputs (classes or regression targets).
+    channels : int or list of int, default=32
+        Width of the convolutions: the network's width R in the entanglement theorem. One
+        int for every stage, or a list of ``n_blocks + 1``: the width of the stem, then of
+        each residual block in order. Every block is followed by pooling, so the list runs
+        from fine scales to coarse ones: ``[64, 64, 32, 16]`` is wide at the base,
+        ``[16, 32, 64, 64]`` at the tip (:func:`channel_schedule` reads which one the data
+        needs from its entanglement). Where the width changes, the block's shortcut is a
+        1x1 convolution (ResNet's projection shortcut).
+    n_blocks : int, default=3
+        Residual blocks, each followed by 2x max-pooling (0: the stem only).
+    kernel_size : int, default=5
+        Odd kernel size of the convolutions.
+    dropout : float, default=0.1
+        Dropout before the linear head, in [0, 1).
+    readout : {"mean", "flatten"}, default="mean"
+        ``"mean"`` averages the last feature map over positions (blind to where a pattern
+        sits, as for signals and images); ``"flatten"`` gives each position its own head
+        weights (for tabular features, whose positions mean different things).
+    """
+
+    norm = _BatchNorm1d
+
+
+class ResCNN2d(_OverImage, _ResidualCNN):
     """Residual 2-D CNN over features laid out as a row-major ``(H, W)`` image.
 
     Parameters
@@ -272,30 +349,76 @@ class ResCNN2d(_ResidualCNN):
         As in :class:`ResCNN1d`.
     """
 
-    conv, norm = nn.Conv2d, _BatchNorm2d
+    norm = _BatchNorm2d
 
-    def __init__(
-        self,
-        n_features,
-        n_outputs,
-        shape,
-        channels=32,
-        n_blocks=2,
-        kernel_size=3,
-        dropout=0.1,
-        readout="mean",
-    ):
-        _check_sizes(n_features, n_outputs)
-        if not _is_image_shape(shape, n_features):
-            raise _ParameterValueError(
-                "shape must be a pair (height, width) of positive ints whose product is "
-                f"n_features={n_features}, got {shape!r}."
-            )
-        super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, shape)
-        self.shape = tuple(shape)
 
-    def _layout(self, X):
-        return X.reshape(X.shape[0], 1, *self.shape)
+class PointwiseCNN1d(_OverSequence, _PointwiseCNN):
+    """Levine et al.'s CNN over the feature axis: one convolution, then 1x1 convolutions.
+
+    The network of Levine et al.'s experiment (ICLR 2018), whose width per layer their
+    min-cut analysis ties to the entanglement of the blocks at that layer's scale: a stem
+    convolution of ``kernel_size``, then ``n_blocks`` stages of 1x1 convolution -> ReLU ->
+    2x max-pooling, so that a position of stage ``j`` sees exactly a block of ``2**j``
+    stem positions, as a node of the canonical tree does; then the readout and a linear
+    head. No normalisation and no residual paths: each stage's width is its only capacity.
+
+    Parameters
+    ----------
+    n_features : int
+        Length of the input vectors (any value).
+    n_outputs : int
+        Number of outputs (classes or regression targets).
+    channels : int or list of int, default=32
+        One int for every stage, or a list of ``n_blocks + 1``: the stem's width, then each
+        1x1 stage's, fine scales to coarse ones (see :func:`channel_schedule`).
+    n_blocks : int, default=3
+        1x1 stages, each followed by 2x max-pooling.
+    kernel_size : int, default=5
+        Odd kernel size of the stem.
+    dropout : float, default=0.1
+        Dropout before the linear head, in [0, 1) (their network had none: 0.0).
+    readout : {"mean", "flatten"}, default="mean"
+        As in :class:`ResCNN1d`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_qe.nets import PointwiseCNN1d
+    >>> net = PointwiseCNN1d(64, 3, channels=[8, 32, 16, 8])  # wide at the base
+    >>> net(torch.zeros(5, 64)).shape
+    torch.Size([5, 3])
+    """
+
+
+class PointwiseCNN2d(_OverImage, _PointwiseCNN):
+    """Levine et al.'s CNN over a row-major ``(H, W)`` image: a 3x3 convolution, then 1x1
+    convolution -> ReLU -> 2x2 max-pooling stages.
+
+    Their experiment's network (ICLR 2018: a stem of 10 channels, then six such stages on
+    64x64 canvases); see :class:`PointwiseCNN1d`.
+
+    Parameters
+    ----------
+    n_features : int
+        ``H * W``.
+    n_outputs : int
+        Number of outputs.
+    shape : tuple of (int, int)
+        Image height and width, positive, with ``H * W == n_features``.
+    channels, n_blocks, kernel_size, dropout, readout
+        As in :class:`PointwiseCNN1d`; defaults ``n_blocks=2``, ``kernel_size=3``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_qe.nets import PointwiseCNN2d
+    >>> def n_parameters(channels):
+    ...     net = PointwiseCNN2d(4096, 10, shape=(64, 64), channels=channels, n_blocks=6)
+    ...     return sum(p.numel() for p in net.parameters())
+    >>> r = 4  # Levine et al.'s schedules: the same count, 31 r**2 + 50 r plus biases and stem
+    >>> n_parameters([10, 4 * r, 4 * r, 2 * r, 2 * r, r, r]), n_parameters([10, r, r, 2 * r, 2 * r, 4 * r, 4 * r])
+    (862, 862)
+    """
 
 
 class S4DLayer(nn.Module):
@@ -376,7 +499,7 @@ class S4DNet(nn.Module):
     ):
         _check_sizes(n_features, n_outputs)
         _check_int("d_model", d_model)
-        _check_int("n_layers", n_layers, "a non-negative int", minimum=0)
+        _check_int("n_layers", n_layers, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
         _check_int("d_state", d_state, "an int >= 2", minimum=2)
         for name, dt in [("dt_min", dt_min), ("dt_max", dt_max)]:
             _check_float(name, dt, "a positive float", lambda t: 0 < t < math.inf)
@@ -482,7 +605,7 @@ class LocalAttentionNet(nn.Module):
             raise _ParameterValueError(
                 f"n_heads must divide d_model, got n_heads={n_heads} and d_model={d_model}."
             )
-        _check_int("n_layers", n_layers, "a non-negative int", minimum=0)
+        _check_int("n_layers", n_layers, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
         _check_int("window_size", window_size)
         _check_dropout(dropout)
         super().__init__()
