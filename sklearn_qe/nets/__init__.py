@@ -12,8 +12,8 @@ from ._estimators import (
     S4Classifier,
     S4Regressor,
 )
-from ._modules import LocalAttentionNet, ResCNN1d, ResCNN2d, S4DNet
-from ._schedule import channel_schedule
+from ._modules import LocalAttentionNet, PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d, S4DNet
+from ._schedule import channel_schedule, rank_schedule
 from ._tensor_network import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
 
 __all__ = [
@@ -22,6 +22,8 @@ __all__ = [
     "LocalAttentionRegressor",
     "LocalCNNClassifier",
     "LocalCNNRegressor",
+    "PointwiseCNN1d",
+    "PointwiseCNN2d",
     "ResCNN1d",
     "ResCNN2d",
     "S4Classifier",
@@ -31,4 +33,5 @@ __all__ = [
     "TensorNetworkRegressor",
     "TreeTensorNet",
     "channel_schedule",
+    "rank_schedule",
 ]

@@ -94,13 +94,31 @@ def _children_of(blocks, child_blocks):
 _MAX_PARAMETERS = 2**28
 
 
-def _check_n_parameters(blocks, widths, ranks):
-    """Refuse, before allocating, a network whose node tensors exceed ``_MAX_PARAMETERS``."""
-    n_parameters = sum(
+def _edge_widths(blocks, ranks, n_outputs):
+    """Entries of the vectors on the edges that leave the blocks of each level, the root's
+    outputs first: ``R_l`` at the canonical levels, ``R_L`` below them, ``phi``'s 2 at the
+    leaves, and never more than the ``2**|K|`` entries of ``phi`` over a block ``K``."""
+    below = len(blocks) - len(ranks) - 1  # levels below level L, the leaves' included
+    level_ranks = [*ranks, *ranks[-1:] * (below - 1), math.inf]
+    return [n_outputs] + [
+        min(level_rank, 2 ** max(map(len, level_blocks)))
+        for level_rank, level_blocks in zip(level_ranks, blocks[1:])
+    ]
+
+
+def _n_parameters(blocks, widths):
+    """Entries of the node tensors: ``r**c * R`` for a node with ``c`` children of width
+    ``r`` and output width ``R``."""
+    return sum(
         widths[level + 1] ** len(children) * widths[level]
         for level in range(len(blocks) - 1)
         for children in _children_of(blocks[level], blocks[level + 1])
     )
+
+
+def _check_n_parameters(blocks, widths, ranks):
+    """Refuse, before allocating, a network whose node tensors exceed ``_MAX_PARAMETERS``."""
+    n_parameters = _n_parameters(blocks, widths)
     if n_parameters > _MAX_PARAMETERS:
         raise _ParameterValueError(
             f"rank {list(ranks)} gives node tensors of {n_parameters:.3g} parameters "
@@ -321,15 +339,7 @@ class TreeTensorNet(nn.Module):
         self.theta, self.shape, self.embedding = theta, shape, embedding
         self.ranks = tuple(ranks)
         self.blocks = _network_blocks(n_features, shape)
-        # widths[l]: entries of the vectors on the edges that leave the blocks of level l. An
-        # edge leaving a block K needs no more than the 2**|K| entries of phi over K; the
-        # leaves (single features) carry phi itself.
-        below = len(self.blocks) - n_levels - 1  # levels below level L, the leaves' included
-        level_ranks = [*ranks, *ranks[-1:] * (below - 1), math.inf]
-        widths = [n_outputs] + [
-            min(level_rank, 2 ** max(map(len, blocks)))
-            for level_rank, blocks in zip(level_ranks, self.blocks[1:])
-        ]
+        widths = _edge_widths(self.blocks, ranks, n_outputs)
         _check_n_parameters(self.blocks, widths, ranks)
         self.levels = nn.ModuleList(
             _TreeLevel(
