@@ -93,29 +93,61 @@ def load_digits_split(seed=0, shape=None, test_size=0.2):
     return data
 
 
-def load_digits_canvas(seed=0, size=16, digit_size=8):
+def load_digits_canvas(seed=0, size=16, digit_size=8, copies=1):
     """Digits at a random position of a ``size`` x ``size`` blank canvas, as (size, size) images.
 
     Levine et al.'s tasks made from scikit-learn's 8x8 digits: each digit, enlarged to
     ``digit_size`` x ``digit_size`` (bilinear) when that is not 8, lands at a position drawn
-    per image (seeded by ``seed``). ``digit_size=8`` on a large canvas is the "local" task
-    (the class is a small pattern anywhere in the image), ``digit_size=size`` the "global"
-    one (the digit fills the canvas). A stratified 80/20 split drawn with ``seed``; pixels in
-    [0, 1].
+    per image (seeded by ``seed``). A digit small against the canvas (8 on 64 in the
+    paper) is the "local" task: the class is a small pattern anywhere in the image; a large
+    one (32 on 64) the "global" task. ``copies`` places every digit that many times, at
+    independent positions. The stratified 80/20 split is drawn over the 1,797 digits before
+    they are copied, so no digit is in both parts. Pixels in [0, 1].
     """
     X, y = load_digits(return_X_y=True)
     digits = X.reshape(-1, 8, 8) / 16.0
     if digit_size != 8:
         digits = np.clip(zoom(digits, (1, digit_size / 8, digit_size / 8), order=1), 0, 1)
     rng = np.random.default_rng(seed)
-    canvas = np.zeros((len(X), size, size))
-    rows, cols = rng.integers(0, size - digit_size + 1, size=(2, len(X)))
-    for image, digit, row, col in zip(canvas, digits, rows, cols):
-        image[row : row + digit_size, col : col + digit_size] = digit
-    name = f"digits {size}x{size}" + ("" if digit_size == 8 else f" (digit {digit_size}x{digit_size})")
-    data = _split(name, canvas.reshape(len(X), -1), y, 0.2, seed)
-    data.shape = (size, size)
-    return data
+    rows, cols = rng.integers(0, size - digit_size + 1, size=(2, len(X), copies))
+    train, test = train_test_split(np.arange(len(X)), test_size=0.2, random_state=seed, stratify=y)
+
+    def place(indices):
+        canvas = np.zeros((len(indices), copies, size, size))
+        for index, images in zip(indices, canvas):
+            for image, row, col in zip(images, rows[index], cols[index]):
+                image[row : row + digit_size, col : col + digit_size] = digits[index]
+        return canvas.reshape(len(indices) * copies, -1), np.repeat(y[indices], copies)
+
+    name = f"digits {digit_size}x{digit_size} on {size}x{size}"
+    return Dataset(name, *place(train), *place(test), shape=(size, size))
+
+
+def make_motif_series(seed=0, length=256, motif_length=16, n_samples=2000, noise=0.3):
+    """Levine et al.'s tasks in 1-D: a class's shape at a random place of a noisy series.
+
+    Four shapes over ``motif_length`` steps (a Gaussian bump, one sine period, a square
+    wave, a rising ramp: zero mean except the bump), scaled by an amplitude drawn in
+    [1, 2], at a position drawn per series, plus Gaussian noise of standard deviation
+    ``noise`` everywhere. A short motif (16 of 256 steps) is the "local" task, a long one
+    (128 of 256) the "global" task. A stratified 80/20 split drawn with ``seed``.
+    """
+    rng = np.random.default_rng(seed)
+    u = (np.arange(motif_length) + 0.5) / motif_length
+    shapes = np.array([
+        2 * np.exp(-(((u - 0.5) / 0.15) ** 2)),
+        np.sin(2 * np.pi * u),
+        np.sign(np.sin(2 * np.pi * u)),
+        2 * u - 1,
+    ])
+    y = np.arange(n_samples) % len(shapes)
+    X = noise * rng.normal(size=(n_samples, length))
+    starts = rng.integers(0, length - motif_length + 1, size=n_samples)
+    amplitudes = rng.uniform(1, 2, size=n_samples)
+    for series, label, start, amplitude in zip(X, y, starts, amplitudes):
+        series[start : start + motif_length] += amplitude * shapes[label]
+    name = f"motif {motif_length} of {length}"
+    return _split(name, X, y, 0.2, seed)
 
 
 def make_pair_parity(n_features=12, distance=3):

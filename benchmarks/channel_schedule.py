@@ -1,25 +1,39 @@
-"""Levine et al.'s experiment: wide-base against wide-tip CNNs on local and global digits.
+"""Levine et al.'s experiment: wide-base against wide-tip networks on local and global tasks.
 
-scikit-learn's 8x8 digits on a blank ``--size`` x ``--size`` canvas (32 by default):
-"local", the digit as it is at a random position (seeded per image), and "global", the digit
-enlarged (bilinear) to fill the canvas. A residual 2-D CNN (ResCNN2d, 3x3 kernels, a stem
-and 5 residual blocks each followed by 2x2 max-pooling: six stages, as Levine et al.'s six
-layers) is trained with three channel schedules of (nearly) the same parameter count
-``--budget``: wide-base ``[4r, 4r, 2r, 2r, r, r]``, wide-tip ``[r, r, 2r, 2r, 4r, 4r]`` and
-the one ``channel_schedule`` derives from the meter's per-level QE of the training split
-(standardized pixels, the meter's defaults unless ``--max-samples``). Every schedule is brought to the budget by
-``channel_schedule`` itself. Training: at most ``--max-epochs`` epochs, early stopping after
-``--patience`` epochs without a better loss on a validation split carved from the training
-split, the best epoch's weights kept; nothing is selected on the test split.
+2-D (``--layout 2d``): scikit-learn's 8x8 digits at a random position of a blank ``--size``
+canvas (64x64 as in the paper): "local", the digit 8x8; "global", the digit enlarged to half
+the canvas (32x32 on 64x64, as in the paper). 1-D (``--layout 1d``): a class's shape (bump,
+sine, square, ramp) at a random place of a 256-step series with noise: "local", a 16-step
+motif; "global", a 128-step one.
 
-The rule "picks" wide-tip when its schedule ends wider than it starts, wide-base when it
-starts wider. Printed: the QE per level of both tasks, then test accuracy (mean +- std over
-seeds), training accuracy (the theorem is about fitting), epochs and seconds per run, per task
-and schedule, the winner and the rule's pick; the plot goes to
-``docs/images/channel_schedule.png``.
+Networks, each at three parameter budgets with a wide-base and a wide-tip schedule of the
+same count:
 
-Run: ``python benchmarks/channel_schedule.py`` (3 seeds; about 30 minutes on 2 cores with
-``--n-jobs 2``), ``--quick`` for a smoke run (one seed, two epochs: its numbers mean nothing).
+- ``pointwise``: Levine et al.'s network (``PointwiseCNN2d``/``1d``): a 3x3 (5 in 1-D)
+  convolution of 10 channels, then six 1x1 convolution -> ReLU -> 2x max-pooling stages of
+  ``[4r, 4r, 2r, 2r, r, r]`` (wide-base) or ``[r, r, 2r, 2r, 4r, 4r]`` (wide-tip) channels,
+  ``r`` from ``--pointwise-r``: their two schedules have exactly the same count.
+- ``tensor``: the tree tensor network (``TreeTensorNet``), ranks per level of the canonical
+  tree in the proportions ``1, 1, 2, 2, 4, 4, ...`` toward the fine levels (wide-base) or the
+  coarse ones (wide-tip), each brought to the budget by ``rank_schedule``.
+- ``residual``: the library's ``ResCNN2d``/``1d`` (stem and 5 residual blocks of 3x3 / 5
+  kernels), ``[4, 4, 2, 2, 1, 1]`` against ``[1, 1, 2, 2, 4, 4]`` brought to the budget by
+  ``channel_schedule``; on a 32x32 canvas (16x16 digit for the global task) in 2-D, where
+  its full-resolution 3x3 convolutions cost too much on 64x64 on 2 cores.
+
+The rule (``channel_schedule`` / ``rank_schedule`` on the meter of the seed-0 training
+split, standardized) picks wide-base when its schedule starts wider than it ends, wide-tip
+when it ends wider. CNNs see the raw series and pixels (the canvas is translation-invariant,
+per-pixel scaling is not); the tensor network, whose nodes share nothing, standardized ones.
+Training: at most ``--max-epochs`` epochs, early stopping after ``--patience`` epochs without
+a better validation loss on a split carved from the training split, the best epoch kept;
+nothing is selected on the test split. Printed: QE and its share of the random order's per
+level, then per task, network and budget the test accuracy of each schedule (mean and
+standard error over seeds), training accuracy, the difference and the rule's pick.
+
+Run: ``python benchmarks/channel_schedule.py --layout 2d`` and ``--layout 1d`` (3 seeds;
+``--n-jobs 2`` trains two networks side by side), ``--quick`` for a smoke run (one seed,
+one budget, two epochs: its numbers mean nothing).
 """
 
 import argparse
@@ -28,166 +42,235 @@ import time
 from pathlib import Path
 
 import numpy as np
-from benchmark_data import load_digits_canvas
+from benchmark_data import load_digits_canvas, make_motif_series
 from joblib import Parallel, delayed
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_qe import EntanglementMeter
 
-DEFAULT_IMAGE = Path(__file__).resolve().parents[1] / "docs" / "images" / "channel_schedule.png"
-N_BLOCKS, KERNEL_SIZE = 5, 3
-SHAPES = {"wide-base": [4, 4, 2, 2, 1, 1], "wide-tip": [1, 1, 2, 2, 4, 4]}
+IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
+SCHEDULES = ("wide-base", "wide-tip")
+N_STAGES = 6  # Levine et al.'s six 1x1 stages; the residual CNN's stem and 5 blocks
+# Pointwise: Levine et al.'s r; tensor: multiples of the smallest network (every rank 2);
+# residual: parameters.
+BUDGETS = {"pointwise": (4, 8, 16), "tensor": (2, 8, 32), "residual": (5_000, 20_000, 80_000)}
 
 
-def load(task, seed, size):
-    return load_digits_canvas(seed=seed, size=size, digit_size=8 if task == "local" else size)
+def load(layout, task, seed, network, size):
+    if layout == "1d":
+        return make_motif_series(seed, motif_length=16 if task == "local" else 128)
+    return load_digits_canvas(seed, size, 8 if task == "local" else size // 2)
 
 
-def measure_and_schedule(task, seed, size, budget, max_samples):
-    """The meter of the training split and the three schedules at the budget."""
-    from sklearn_qe.nets import channel_schedule
-
-    data = load(task, seed, size)
-    X = StandardScaler().fit_transform(data.X_train)
-    meter = EntanglementMeter(shape=data.shape, max_samples=max_samples, random_state=seed)
-    meter.fit(X, data.y_train)
-    options = dict(n_blocks=N_BLOCKS, kernel_size=KERNEL_SIZE, n_outputs=10)
-    schedules = {  # min_channels=1 keeps the 1:2:4 proportions at small budgets
-        name: channel_schedule(shape, budget, shape=data.shape, min_channels=1, **options)
-        for name, shape in SHAPES.items()
-    }
-    schedules["rule"] = channel_schedule(meter, budget, n_blocks=N_BLOCKS, kernel_size=KERNEL_SIZE)
-    return meter, schedules
+def _proportions(n, wide_base):
+    """``1, 1, 2, 2, 4, 4, ...`` over ``n`` widths, fine scales first for a wide base."""
+    widths = [2.0 ** min(2, k // 2) for k in range(n)]
+    return widths[::-1] if wide_base else widths
 
 
-def train(task, seed, size, channels, max_epochs, patience):
-    """Test and training accuracy (%), parameter count, training time and epochs of one network."""
+def schedules(layout, network, budget, n_features, shape, n_classes, meter):
+    """The wide-base, wide-tip and rule's widths for ``module__channels`` or ``module__rank``."""
+    from sklearn_qe.nets import PointwiseCNN1d, PointwiseCNN2d, channel_schedule, rank_schedule
+
+    if network == "pointwise":
+        r = budget
+        wide = {"wide-base": [10, 4 * r, 4 * r, 2 * r, 2 * r, r, r],
+                "wide-tip": [10, r, r, 2 * r, 2 * r, 4 * r, 4 * r]}
+        module = PointwiseCNN1d if layout == "1d" else PointwiseCNN2d
+        wide["rule"] = channel_schedule(meter, n_parameters(network, layout, wide["wide-base"], n_features, shape, n_classes),
+                                        module=module, n_blocks=N_STAGES, min_channels=1)
+        return wide
+    if network == "tensor":
+        n_levels = len(meter.levels_)
+        budget *= n_parameters(network, layout, [2] * n_levels, n_features, shape, n_classes)
+        out = {name: rank_schedule(_proportions(n_levels, name == "wide-tip"), budget, n_features=n_features,
+                                   shape=shape, n_outputs=n_classes)
+               for name in SCHEDULES}  # levels run coarse to fine: a wide tip is wide at level 1
+        out["rule"] = rank_schedule(meter, budget)
+        return out
+    out = {name: channel_schedule(_proportions(N_STAGES, name == "wide-base"), budget, shape=shape,
+                                  n_outputs=n_classes, min_channels=1)
+           for name in SCHEDULES}
+    out["rule"] = channel_schedule(meter, budget, n_blocks=N_STAGES - 1, min_channels=1)
+    return out
+
+
+def make_net(network, layout, widths, shape, seed, max_epochs, patience):
+    from sklearn_qe.nets import (LocalCNNClassifier, PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d,
+                                 TensorNetworkClassifier)
+
+    fit = dict(max_epochs=max_epochs, patience=patience, random_state=seed)
+    image = {} if layout == "1d" else {"module__shape": shape}
+    if network == "tensor":
+        return TensorNetworkClassifier(module__rank=widths, **image, **fit)
+    if network == "pointwise":
+        module = PointwiseCNN1d if layout == "1d" else PointwiseCNN2d
+        # lr 1e-2: without normalisation these small networks learn too slowly at 1e-3.
+        return LocalCNNClassifier(module=module, module__channels=widths, module__n_blocks=N_STAGES,
+                                  module__dropout=0.0, lr=1e-2,  # their network: no dropout
+                                  **image, **fit)
+    module = ResCNN1d if layout == "1d" else ResCNN2d
+    kernel = {"module__kernel_size": 3} if layout == "2d" else {}
+    return LocalCNNClassifier(module=module, module__channels=widths, module__n_blocks=N_STAGES - 1,
+                              **kernel, **image, **fit)
+
+
+def n_parameters(network, layout, widths, n_features, shape, n_classes):
     import torch
 
-    from sklearn_qe.nets import LocalCNNClassifier, ResCNN2d
+    net = make_net(network, layout, widths, shape, 0, 1, 1)
+    with torch.device("meta"):
+        module = net.module(n_features, n_classes, **net.get_params_for("module"))
+    return sum(p.numel() for p in module.parameters())
+
+
+def measure(layout, task, network, size):
+    data = load(layout, task, 0, network, size)
+    print(f"measuring {data.name}", flush=True)
+    X = StandardScaler().fit_transform(data.X_train)
+    return EntanglementMeter(shape=data.shape, shifted=False, random_state=0).fit(X, data.y_train)
+
+
+def train(layout, task, network, seed, size, widths, max_epochs, patience):
+    """Test and training accuracy (%), seconds and epochs of one network."""
+    import torch
 
     torch.set_num_threads(1)  # one core per job: jobs run side by side
-    data = load(task, seed, size)
-    net = LocalCNNClassifier(
-        module=ResCNN2d,
-        module__shape=data.shape,
-        module__channels=channels,
-        module__n_blocks=N_BLOCKS,
-        module__kernel_size=KERNEL_SIZE,
-        max_epochs=max_epochs,
-        patience=patience,
-        random_state=seed,
-    )
+    data = load(layout, task, seed, network, size)
+    X_train, X_test = data.X_train, data.X_test
+    if network == "tensor":
+        scaler = StandardScaler().fit(X_train)
+        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
+    net = make_net(network, layout, widths, data.shape, seed, max_epochs, patience)
     start = time.perf_counter()
-    net.fit(data.X_train.astype(np.float32), data.y_train)
+    net.fit(X_train, data.y_train)
     seconds = time.perf_counter() - start
-    n_parameters = sum(p.numel() for p in net.module_.parameters())
-    accuracy = 100 * net.score(data.X_test.astype(np.float32), data.y_test)
-    train_accuracy = 100 * net.score(data.X_train.astype(np.float32), data.y_train)
-    return accuracy, train_accuracy, n_parameters, seconds, len(net.history)
+    return 100 * net.score(X_test, data.y_test), 100 * net.score(X_train, data.y_train), seconds, len(net.history)
 
 
-def pick(channels):
-    if channels[-1] == channels[0]:
+def pick(network, widths):
+    """The schedule the widths lean to; ranks run coarse to fine, and the tensor network's
+    finest level (single features) is held at 2 whatever the rule says."""
+    if network == "tensor":
+        widths = widths[:-1][::-1]
+    if widths[-1] == widths[0]:
         return "flat"
-    return "wide-tip" if channels[-1] > channels[0] else "wide-base"
+    return "wide-tip" if widths[-1] > widths[0] else "wide-base"
 
 
-def plot(path, tasks, levels, qe, random_qe, accuracy, names):
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layout", choices=["2d", "1d"], default="2d")
+    parser.add_argument("--networks", nargs="+", choices=list(BUDGETS), default=list(BUDGETS))
+    parser.add_argument("--tasks", nargs="+", choices=["local", "global"], default=["local", "global"])
+    parser.add_argument("--size", type=int, default=32, help="of the canvas (the paper's: 64)")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--max-epochs", type=int, default=20)
+    parser.add_argument("--patience", type=int, default=5)
+    parser.add_argument("--n-jobs", type=int, default=1, help="networks trained side by side")
+    parser.add_argument("--train-rule", action="store_true", help="also train the rule's own schedule")
+    parser.add_argument("--image", type=Path, default=None,
+                        help="where the plot goes (default: docs/images/channel_schedule_<layout>.png)")
+    parser.add_argument("--quick", action="store_true", help="one seed, the smallest budget, two epochs")
+    args = parser.parse_args(argv)
+    budgets = {network: BUDGETS[network][:1] if args.quick else BUDGETS[network] for network in args.networks}
+    if args.quick:
+        args.seeds, args.max_epochs, args.patience = 1, 2, 2
+
+    cases = [(task, network) for task in args.tasks for network in args.networks]
+    # One meter per dataset: the pointwise CNN and the tensor network see the same one.
+    datasets = {case: load(args.layout, *case[:1], 0, case[1], args.size).name for case in cases}
+    first = {name: case for case, name in reversed(datasets.items())}
+    measured = dict(zip(first, Parallel(n_jobs=args.n_jobs)(
+        delayed(measure)(args.layout, task, network, args.size) for task, network in first.values())))
+    meters = {case: measured[datasets[case]] for case in cases}
+    print(f"Levine et al.'s experiment, {args.layout}; <= {args.max_epochs} epochs (patience "
+          f"{args.patience}), {args.seeds} seeds; QE of the seed-0 training split, standardized")
+    for (task, network), meter in meters.items():
+        share = meter.entanglement_ / meter.random_order_entanglement_
+        print(f"{task:<7} {network:<10} QE per level (1 = coarsest) {np.round(meter.entanglement_, 3).tolist()}"
+              f"  share of random order {np.round(share, 2).tolist()}")
+
+    names = [*SCHEDULES, "rule"] if args.train_rule else list(SCHEDULES)
+    jobs, widths_of = [], {}
+    for task, network in cases:
+        meter = meters[(task, network)]
+        data = load(args.layout, task, 0, network, args.size)
+        n_classes = len(np.unique(data.y_train))
+        for budget in budgets[network]:
+            widths = schedules(args.layout, network, budget, data.X_train.shape[1], data.shape, n_classes, meter)
+            for name in [*SCHEDULES, "rule"]:
+                count = n_parameters(network, args.layout, widths[name], data.X_train.shape[1], data.shape, n_classes)
+                widths_of[(task, network, budget, name)] = (widths[name], count)
+            jobs += [(task, network, budget, name, seed) for name in names for seed in range(args.seeds)]
+    results = Parallel(n_jobs=args.n_jobs)(
+        delayed(train)(args.layout, task, network, seed, args.size, widths_of[(task, network, budget, name)][0],
+                       args.max_epochs, args.patience)
+        for task, network, budget, name, seed in jobs
+    )
+    runs = {}
+    for (task, network, budget, name, _), result in zip(jobs, results):
+        runs.setdefault((task, network, budget, name), []).append(result)
+
+    print(f"\n{'task':<7} {'network':<10} {'budget':>7} {'schedule':<10} {'widths':<34} {'params':>8} "
+          f"{'test %':>13} {'train %':>8} {'s/run':>6}")
+    for (task, network, budget, name), rows in runs.items():
+        widths, count = widths_of[(task, network, budget, name)]
+        test = np.array([row[0] for row in rows])
+        print(f"{task:<7} {network:<10} {budget:>7} {name:<10} {str(widths):<34} {count:>8,} "
+              f"{test.mean():>6.1f} +- {_stderr(test):>3.1f} {np.mean([r[1] for r in rows]):>8.1f} "
+              f"{np.mean([r[2] for r in rows]):>6.0f}")
+    print(f"\n{'task':<7} {'network':<10} {'budget':>7} {'base - tip (points)':>20}  {'winner':<10} "
+          f"{'rule picks':<10} {'rule widths'}")
+    differences = {}
+    for task, network in cases:
+        for budget in budgets[network]:
+            base = np.array([row[0] for row in runs[(task, network, budget, "wide-base")]])
+            tip = np.array([row[0] for row in runs[(task, network, budget, "wide-tip")]])
+            difference = base.mean() - tip.mean()
+            error = np.sqrt(_stderr(base) ** 2 + _stderr(tip) ** 2)
+            differences[(task, network, budget)] = (difference, error)
+            winner = "none" if abs(difference) <= 2 * error else ("wide-base" if difference > 0 else "wide-tip")
+            rule = widths_of[(task, network, budget, "rule")][0]
+            print(f"{task:<7} {network:<10} {budget:>7} {difference:>+12.1f} +- {error:>4.1f}  {winner:<10} "
+                  f"{pick(network, rule):<10} {rule}")
+    image = args.image or IMAGES / f"channel_schedule_{args.layout}.png"
+    plot(image, args.tasks, meters, cases, budgets, differences)
+    print(f"\nplot: {image}")
+
+
+def plot(path, tasks, meters, cases, budgets, differences):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     for task, color in zip(tasks, ("C0", "C1")):
-        left.plot(levels, qe[task], "o-", color=color, label=f"{task}")
-        left.plot(levels, random_qe[task], "o:", color=color, alpha=0.6, label=f"{task}, random order")
-    left.set(xlabel="level (1 = quadrants; deeper = smaller blocks)", ylabel="mean QE (nats)")
-    left.set_xticks(levels)
-    left.set_title("Entanglement per level of the training split")
-    left.legend(fontsize=8)
-    width = 0.8 / len(names)
-    for i, name in enumerate(names):
-        means = [np.mean(accuracy[task][name]) for task in tasks]
-        stds = [np.std(accuracy[task][name]) for task in tasks]
-        right.bar(np.arange(len(tasks)) + (i - (len(names) - 1) / 2) * width, means, width,
-                  yerr=stds, capsize=3, label=name)
-    right.set_xticks(np.arange(len(tasks)), tasks)
-    right.set(ylabel="test accuracy (%)", ylim=(0, 100))
-    right.set_title("CNN schedules at equal parameter count")
-    right.legend(fontsize=8, loc="lower right")
+        meter = next(meters[case] for case in cases if case[0] == task)
+        share = meter.entanglement_ / meter.random_order_entanglement_
+        left.plot(meter.levels_, share, "o-", color=color, label=task)
+    left.set(xlabel="level (1 = coarsest blocks)", ylabel="QE / QE of the random order",
+             title="Share of the entanglement the order leaves")
+    left.legend()
+    labels, x = [], 0
+    for task, color in zip(tasks, ("C0", "C1")):
+        for network in dict.fromkeys(network for t, network in cases if t == task):
+            for budget in budgets[network]:
+                difference, error = differences[(task, network, budget)]
+                right.errorbar(x, difference, yerr=2 * error, fmt="o", color=color, capsize=3)
+                labels.append(f"{network} {budget}")
+                x += 1
+    right.axhline(0, color="grey", lw=0.8)
+    right.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
+    right.set(ylabel="wide-base - wide-tip (points, +-2 s.e.)", title="Test accuracy, equal parameters")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", nargs="+", choices=["local", "global"], default=["local", "global"])
-    parser.add_argument("--size", type=int, default=32)
-    parser.add_argument("--budget", type=int, default=40_000)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--max-epochs", type=int, default=40)
-    parser.add_argument("--patience", type=int, default=10)
-    parser.add_argument("--max-samples", type=int, default=None, help="of the meter (default: its own)")
-    parser.add_argument("--n-jobs", type=int, default=1, help="networks trained side by side")
-    parser.add_argument("--image", type=Path, default=DEFAULT_IMAGE)
-    parser.add_argument("--quick", action="store_true", help="one seed, two epochs")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.seeds, args.max_epochs, args.patience, args.max_samples = 1, 2, 2, 100
-
-    print(f"digits on a {args.size}x{args.size} canvas; ResCNN2d, {N_BLOCKS} blocks, "
-          f"{KERNEL_SIZE}x{KERNEL_SIZE} kernels, budget {args.budget:,} parameters, "
-          f"<= {args.max_epochs} epochs (patience {args.patience}), {args.seeds} seeds")
-    runs = [(task, seed) for task in args.tasks for seed in range(args.seeds)]
-    measured = Parallel(n_jobs=args.n_jobs)(
-        delayed(measure_and_schedule)(task, seed, args.size, args.budget, args.max_samples)
-        for task, seed in runs
-    )
-    names = [*SHAPES, "rule"]
-    jobs = [(task, seed, schedules[name], name)
-            for (task, seed), (_, schedules) in zip(runs, measured) for name in names]
-    results = Parallel(n_jobs=args.n_jobs)(
-        delayed(train)(task, seed, args.size, channels, args.max_epochs, args.patience)
-        for task, seed, channels, _ in jobs
-    )
-
-    meters = {task: [m for (t, _), (m, _) in zip(runs, measured) if t == task] for task in args.tasks}
-    levels = meters[args.tasks[0]][0].levels_
-    qe = {task: np.mean([m.entanglement_ for m in meters[task]], axis=0) for task in args.tasks}
-    random_qe = {task: np.mean([m.random_order_entanglement_ for m in meters[task]], axis=0)
-                 for task in args.tasks}
-    print("\nMean QE per level (nats; 1 = quadrants), training split, mean over seeds:")
-    print(f"{'task':<8} " + " ".join(f"{f'level {l}':>8}" for l in levels) + "  widths (seed 0)")
-    for task in args.tasks:
-        print(f"{task:<8} " + " ".join(f"{v:>8.3f}" for v in qe[task])
-              + f"  {meters[task][0].level_widths_.tolist()}")
-        print(f"{'  random':<8} " + " ".join(f"{v:>8.3f}" for v in random_qe[task]))
-
-    accuracy = {task: {name: [] for name in names} for task in args.tasks}
-    print(f"\n{'task':<7} {'schedule':<10} {'channels (seed 0)':<28} {'params':>7} "
-          f"{'test acc (%)':>14} {'train acc':>10} {'epochs':>7} {'s/run':>6}")
-    table = {}
-    for (task, seed, channels, name), result in zip(jobs, results):
-        accuracy[task][name].append(result[0])
-        table.setdefault((task, name), []).append((channels, *result))
-    for (task, name), rows in table.items():
-        channels, _, _, n_parameters, _, _ = rows[0]
-        acc = np.array([row[1] for row in rows])
-        print(f"{task:<7} {name:<10} {str(channels):<28} {n_parameters:>7,} "
-              f"{acc.mean():>8.1f} +- {acc.std():>3.1f} {np.mean([r[2] for r in rows]):>10.1f} "
-              f"{np.mean([r[5] for r in rows]):>7.1f} {np.mean([r[4] for r in rows]):>6.0f}")
-    print()
-    for task in args.tasks:
-        means = {name: np.mean(accuracy[task][name]) for name in SHAPES}
-        winner = max(means, key=means.get)
-        picks = [pick(schedules["rule"]) for (t, _), (_, schedules) in zip(runs, measured) if t == task]
-        print(f"{task}: winner {winner} ({means[winner]:.1f}% vs "
-              f"{min(means.values()):.1f}%), the rule picks {', '.join(sorted(set(picks)))}; "
-              f"the rule's own schedule {np.mean(accuracy[task]['rule']):.1f}%")
-    plot(args.image, args.tasks, levels, qe, random_qe, accuracy, names)
-    print(f"\nplot: {args.image}")
+def _stderr(values):
+    return np.std(values, ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
 
 
 if __name__ == "__main__":
