@@ -95,6 +95,11 @@ def test_the_rule_reads_qe_against_the_random_order(meters):
     assert channels[-1] > 2 * channels[0]
     ranks = rank_schedule(meter, 300, min_rank=1)
     assert ranks[0] > ranks[1] > ranks[2]
+    # A product tensor (QE 0 at every level): no scale asks for more than another, so the
+    # budget goes to all alike (and no division by zero).
+    meter.entanglement_ = np.zeros(4)
+    assert len(set(channel_schedule(meter, 100_000, n_blocks=3, min_channels=4))) == 1
+    assert len(set(rank_schedule(meter, 300, min_rank=1)[:2])) == 1
 
 
 def test_the_rule_tells_a_local_task_from_a_global_one():

@@ -363,6 +363,9 @@ def _shares(meter, sizes):
     shares = np.divide(
         meter.entanglement_, random_order, out=np.ones(len(measured)), where=random_order > 1e-12
     )
+    # A scale without entanglement still gets the narrowest width; zeros everywhere would
+    # leave no proportion to scale.
+    shares = np.maximum(shares, 1e-6)
     informative = measured > 1
     if informative.any():
         measured, shares = measured[informative], shares[informative]
