@@ -425,6 +425,17 @@ BAD_PARAMS = [
     # Found by tests/test_properties.py: the layers were built one by one until memory ran out.
     (S4Regressor, {"module__n_layers": 10**20}, ValueError, "module__n_layers must be at most 1024"),
     (LocalCNNRegressor, {"module__n_blocks": 10**20}, ValueError, "module__n_blocks must be at most 1024"),
+    # Also found there: widths too large for torch's sizes crashed inside torch, and widths
+    # it can size asked the allocator for terabytes.
+    (S4Regressor, {"module__d_state": 10**20}, ValueError, "module__d_state must be at most"),
+    (LocalAttentionClassifier, {"module__d_model": 10**20}, ValueError,
+     "module__d_model must be at most"),
+    (LocalCNNClassifier, {"module__channels": [4, 10**20, 4, 4]}, ValueError,
+     "module__channels must be at most"),
+    (LocalCNNRegressor, {"module__channels": 2**20}, ValueError,
+     "parameters (1.23e+05 GiB of float32, about 4x that to train), more than the budget"),
+    (S4Classifier, {"module__d_model": 2**20, "module__n_layers": 1}, ValueError,
+     "lower its widths (module__d_model=1048576, module__n_layers=1)"),
     (S4Classifier, {"module__d_state": 0}, ValueError,
      "module__d_state must be an int >= 2, got 0."),
     (S4Classifier, {"module__d_state": 1}, ValueError,
@@ -494,6 +505,8 @@ def test_bad_hyperparameters_raise_early_at_fit_time(Net, params, error, message
         (S4Regressor, {"module__n_layers": 0, "module__dt_min": 0.01, "module__dt_max": 0.01}),
         (LocalAttentionClassifier, {"module__d_model": 6, "module__n_heads": 3}),
         (LocalAttentionRegressor, {"module__window_size": 1, "module__readout": "flatten"}),
+        # A window beyond the sequence is the whole sequence.
+        (LocalAttentionClassifier, {"module__window_size": 10**20}),
     ],
 )
 def test_edge_hyperparameters_are_accepted(Net, params):

@@ -29,6 +29,7 @@ from skorch.history import History
 from .._checks import densify
 from .._fit_state import all_or_nothing
 from ._modules import (
+    _MAX_PARAMETERS,
     LocalAttentionNet,
     ResCNN1d,
     S4DNet,
@@ -328,6 +329,19 @@ class _TabularNetMixin:
             )
         kwargs.update(given)
         try:
+            # Built first on the meta device (no memory), so that a network too large to
+            # hold is refused by name instead of by the allocator.
+            with torch.device("meta"):
+                probe = self.initialized_instance(self.module, kwargs)
+            n_parameters = sum(p.numel() for p in probe.parameters())
+            if n_parameters > _MAX_PARAMETERS:
+                set_here = ", ".join(f"module__{name}={given[name]!r}" for name in sorted(given))
+                raise ValueError(
+                    f"The network would hold {n_parameters:.3g} parameters "
+                    f"({4 * n_parameters / 2**30:.3g} GiB of float32, about 4x that to train), "
+                    f"more than the budget of {_MAX_PARAMETERS:.3g} (1 GiB): lower its widths "
+                    f"({set_here or 'the module defaults'})."
+                )
             self.module_ = self.initialized_instance(self.module, kwargs)
         except (_ParameterTypeError, _ParameterValueError) as error:
             # The module names its own parameter; the user set it here as module__<name>.

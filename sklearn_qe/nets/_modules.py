@@ -24,6 +24,11 @@ _READOUTS = ("mean", "flatten")
 # Most layers a network may stack: far beyond any useful depth, and refused by name before
 # building them one by one until memory runs out (n_layers=10**20 did).
 _MAX_LAYERS = 1024
+# Widest layer: larger ints overflow torch's sizes before any count could refuse them.
+_MAX_WIDTH = 2**31 - 1
+# The most parameters a network may hold: 1 GiB of float32, 4 GiB with the gradients and
+# Adam's two moments (the entanglement meter's memory budget).
+_MAX_PARAMETERS = 2**28
 
 
 class _ParameterValueError(ValueError):
@@ -67,9 +72,9 @@ def _check_dropout(dropout):
     _check_float("dropout", dropout, "a float in [0, 1)", lambda p: 0 <= p < 1)
 
 
-def _check_widths(name, value, n_widths, requirement):
-    """``n_widths`` positive ints, from one int for all or a list (or tuple) of one each;
-    raise, with ``requirement`` in the message, otherwise."""
+def _check_widths(name, value, n_widths, requirement, maximum=None):
+    """``n_widths`` positive ints (at most ``maximum``), from one int for all or a list (or
+    tuple) of one each; raise, with ``requirement`` in the message, otherwise."""
     message = f"{name} must be {requirement}, got {value!r}."
     listed = isinstance(value, (list, tuple))
     values = list(value) if listed else [value]
@@ -77,6 +82,8 @@ def _check_widths(name, value, n_widths, requirement):
         raise _ParameterTypeError(message)
     if any(v < 1 for v in values) or (listed and len(values) != n_widths):
         raise _ParameterValueError(message)
+    if maximum is not None and any(v > maximum for v in values):
+        raise _ParameterValueError(f"{name} must be at most {maximum}, got {value!r}.")
     return [int(v) for v in values] if listed else [int(value)] * n_widths
 
 
@@ -86,7 +93,7 @@ def _check_channels(channels, n_blocks, stage_name):
         f"a positive int or a list of {n_blocks + 1} positive ints (one per stage: the stem, "
         f"then each of the n_blocks={n_blocks} {stage_name}s)"
     )
-    return _check_widths("channels", channels, n_blocks + 1, requirement)
+    return _check_widths("channels", channels, n_blocks + 1, requirement, maximum=_MAX_WIDTH)
 
 
 def _readout_width(readout, channels, n_positions):
@@ -498,9 +505,9 @@ class S4DNet(nn.Module):
         readout="mean",
     ):
         _check_sizes(n_features, n_outputs)
-        _check_int("d_model", d_model)
+        _check_int("d_model", d_model, maximum=_MAX_WIDTH)
         _check_int("n_layers", n_layers, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
-        _check_int("d_state", d_state, "an int >= 2", minimum=2)
+        _check_int("d_state", d_state, "an int >= 2", minimum=2, maximum=_MAX_WIDTH)
         for name, dt in [("dt_min", dt_min), ("dt_max", dt_max)]:
             _check_float(name, dt, "a positive float", lambda t: 0 < t < math.inf)
         if dt_min > dt_max:
@@ -599,7 +606,7 @@ class LocalAttentionNet(nn.Module):
         readout="mean",
     ):
         _check_sizes(n_features, n_outputs)
-        _check_int("d_model", d_model)
+        _check_int("d_model", d_model, maximum=_MAX_WIDTH)
         _check_int("n_heads", n_heads)
         if d_model % n_heads:
             raise _ParameterValueError(
@@ -613,6 +620,8 @@ class LocalAttentionNet(nn.Module):
         # Unit-variance, as nn.Embedding: with small position embeddings every position looks
         # alike and training sat on a plateau for epochs (digits: 60% vs 87% after 10 epochs).
         self.position = nn.Parameter(torch.randn(n_features, d_model))
+        # A window beyond the sequence is the whole sequence, and would only pad it.
+        window_size = min(window_size, n_features)
         self.attention = nn.ModuleList(
             LocalSelfAttention(d_model, n_heads, window_size, dropout) for _ in range(n_layers)
         )

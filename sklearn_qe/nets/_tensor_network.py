@@ -15,6 +15,7 @@ from torch import nn
 from .._partitions import canonical_tree, halves, max_canonical_level
 from ._estimators import _documented, _NetClassifier, _NetRegressor
 from ._modules import (
+    _MAX_PARAMETERS,
     _check_float,
     _check_sizes,
     _check_widths,
@@ -87,11 +88,6 @@ def _children_of(blocks, child_blocks):
     for index, child in enumerate(child_blocks):
         children[parent[child[0]]].append(index)
     return children
-
-
-# The most parameters a network may hold: 1 GiB of float32, 4 GiB with the gradients and
-# Adam's two moments (the entanglement meter's memory budget).
-_MAX_PARAMETERS = 2**28
 
 
 def _edge_widths(blocks, ranks, n_outputs):
