@@ -5,6 +5,7 @@ with everything.
 """
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy import sparse
 
 from ._checks import check_data, check_int
@@ -29,14 +30,6 @@ def standardized_columns(X):
     norms = np.linalg.norm(centred, axis=0)
     norms[constant] = 1.0
     return centred / norms
-
-
-def abs_correlation_rows(Z, chunk_size):
-    """Yield ``(rows, |rho[rows, :]|)`` for consecutive row chunks of the correlation matrix."""
-    n_features = Z.shape[1]
-    for start in range(0, n_features, chunk_size):
-        rows = slice(start, min(start + chunk_size, n_features))
-        yield rows, np.clip(np.abs(Z[:, rows].T @ Z), 0.0, 1.0)
 
 
 def abs_correlation(X):
@@ -71,7 +64,7 @@ def standardized_abs_correlation(Z):
     return rho
 
 
-def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
+def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024, n_jobs=None):
     """Sparse symmetric graph of absolute correlations between features.
 
     Parameters
@@ -81,10 +74,18 @@ def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
     n_neighbors : int or None, default=None
         ``None`` keeps every nonzero correlation (a dense graph). An int keeps, for each
         feature, its ``n_neighbors`` strongest correlations, and an edge is kept if either end
-        keeps it; the correlation matrix is then formed ``chunk_size`` rows at a time, so
-        memory is ``O(n_features * (n_neighbors + chunk_size))``.
+        keeps it. They are found exactly, with memory ``O(n_features * (n_neighbors +
+        chunk_size))`` beyond the data: the correlation matrix is formed in float32,
+        ``chunk_size`` rows by ``chunk_size`` columns at a time, only products above a
+        row's current k-th largest are looked at twice, and the candidates are then
+        recomputed in float64 (rows where float32 rounding could have changed the choice are
+        recomputed whole).
     chunk_size : int, default=1024
-        Rows of the correlation matrix formed at once.
+        Rows (and columns) of the correlation matrix formed at once; each band of rows is
+        one joblib task.
+    n_jobs : int or None, default=None
+        Bands of rows computed at once, as joblib reads it: under
+        ``joblib.parallel_config(backend="dask")`` they run on the dask cluster.
 
     Returns
     -------
@@ -95,20 +96,82 @@ def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024):
     if n_neighbors is None:
         return sparse.csr_array(abs_correlation(X))
     n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
+    if n_jobs is not None:
+        check_int(n_jobs, "n_jobs")
     Z = standardized_columns(check_data(X, min_features=2))
+    return nearest_neighbor_graph(Z, n_neighbors, chunk_size, n_jobs)
+
+
+def nearest_neighbor_graph(Z, n_neighbors, chunk_size=1024, n_jobs=None):
+    """``abs_correlation_graph`` with ``n_neighbors`` of standardized columns (at least 2)."""
     n_features = Z.shape[1]
     k = min(n_neighbors, n_features - 1)
-    heads, tails, weights = [], [], []
-    for rows, block in abs_correlation_rows(Z, chunk_size):
-        row_ids = np.arange(rows.start, rows.stop)
-        block[np.arange(len(row_ids)), row_ids] = -1.0  # never its own neighbour
-        strongest = np.argpartition(block, -k, axis=1)[:, -k:]
-        heads.append(np.repeat(row_ids, k))
-        tails.append(strongest.ravel())
-        weights.append(np.take_along_axis(block, strongest, axis=1).ravel())
-    heads, tails, weights = map(np.concatenate, (heads, tails, weights))
+    heads, tails, weights = _nearest_neighbors(Z, k, chunk_size, n_jobs)
     keep = weights > 0
     graph = sparse.coo_array(
         (weights[keep], (heads[keep], tails[keep])), shape=(n_features, n_features)
     ).tocsr()
     return graph.maximum(graph.T).tocsr()
+
+
+def _nearest_neighbors(Z, k, chunk_size, n_jobs):
+    """Each feature's ``k`` largest ``|rho|`` (ties to the smaller index), as edge arrays.
+
+    float32 products keep ``2 k`` candidates per row; float64 dot products then rank them.
+    Every product's float32 error is at most ``(n_samples + 2) * 2**-24`` (unit columns), so
+    a row whose float64 k-th value exceeds its float32 ``2 k``-th candidate by more than
+    that has the exact neighbours; any other row is recomputed whole in float64.
+    """
+    n_samples, n_features = Z.shape
+    n_candidates = min(2 * k, n_features - 1)
+    columns32 = np.asfortranarray(Z, dtype=np.float32)
+    bands = [(start, min(start + chunk_size, n_features)) for start in range(0, n_features, chunk_size)]
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_band_candidates)(columns32, start, stop, n_candidates, chunk_size)
+        for start, stop in bands
+    )
+    floors = np.concatenate([floor for floor, _ in results])
+    candidates = np.concatenate([found for _, found in results])
+    features = np.ascontiguousarray(Z.T)  # gathering rows of it is contiguous
+    values = np.empty(candidates.shape)
+    for start, stop in bands:  # float64 dot products with the candidates, a band at a time
+        gathered = features[candidates[start:stop]]
+        values[start:stop] = np.abs(np.einsum("rkm,rm->rk", gathered, features[start:stop]))
+    ranked = _rank(values, candidates)
+    values = np.take_along_axis(values, ranked, axis=1)[:, :k]
+    candidates = np.take_along_axis(candidates, ranked, axis=1)[:, :k]
+    margin = (n_samples + 2) * 2.0**-24 * 1.01 + 1e-12
+    unsure = np.flatnonzero((n_candidates < n_features - 1) & (values[:, -1] <= floors + margin))
+    for start in range(0, len(unsure), chunk_size):  # rare: near-ties at the boundary
+        rows_unsure = unsure[start : start + chunk_size]
+        exact = np.abs(Z[:, rows_unsure].T @ Z)
+        exact[np.arange(len(rows_unsure)), rows_unsure] = -1.0
+        order = _rank(exact, np.broadcast_to(np.arange(n_features), exact.shape))[:, :k]
+        candidates[rows_unsure] = order
+        values[rows_unsure] = np.take_along_axis(exact, order, axis=1)
+    return np.repeat(np.arange(n_features), k), candidates.ravel(), values.ravel()
+
+
+def _rank(values, indices):
+    """Per row, the positions of ``values`` from largest to smallest, ties to the smaller
+    index (so that the result does not depend on the sort's whims)."""
+    rows = np.arange(values.shape[0])[:, None]
+    by_index = np.argsort(indices, axis=1, kind="stable")
+    by_value = np.argsort(-values[rows, by_index], axis=1, kind="stable")
+    return by_index[rows, by_value]
+
+
+def _band_candidates(columns32, start, stop, n_candidates, chunk_size):
+    """For rows ``start:stop``: the float32 floor (smallest kept) and the ``n_candidates``
+    columns of largest float32 ``|rho|``."""
+    from ._compiled import merge_abs_top
+
+    n_features = columns32.shape[1]
+    values = np.full((stop - start, n_candidates), -1.0, dtype=np.float32)
+    indices = np.zeros((stop - start, n_candidates), dtype=np.int64)
+    band = np.ascontiguousarray(columns32[:, start:stop].T)
+    for col_start in range(0, n_features, chunk_size):
+        col_stop = min(col_start + chunk_size, n_features)
+        products = band @ columns32[:, col_start:col_stop]
+        merge_abs_top(products, start, col_start, values, indices)
+    return values[:, 0].astype(np.float64), indices

@@ -28,7 +28,7 @@ from ._checks import (
     check_positive,
     check_target,
 )
-from ._correlation import abs_correlation_rows, standardized_columns
+from ._correlation import standardized_columns
 from ._partitions import CanonicalTree
 
 __all__ = [
@@ -52,6 +52,9 @@ _EPS = np.finfo(np.float64).eps
 # A tensor whose squared norm is within this factor of the rounding error of its terms' sums
 # (about n_samples * eps of their scale) is refused: QE would be computed from noise.
 _CANCELLATION_MARGIN = 1e4
+# Joblib tasks of the surrogate entanglement: a fixed number, so that the order of its sums
+# does not depend on the workers.
+_SE_TASKS = 32
 
 
 def _embedding(X, theta):
@@ -573,36 +576,52 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     X = check_data(X, min_features=2)
     levels = _check_levels(levels, tree, X.shape[1])
     chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
-    Z = standardized_columns(X)
-    n_features = Z.shape[1]
-    deepest = max(levels)
-    # In the order of the deepest level's blocks every block of every level is a contiguous
-    # run of columns, so per-block sums are one reduceat, and coarser levels sum children.
-    leaf_order = np.concatenate(tree.blocks[deepest])
-    leaf_starts = np.cumsum([0] + [len(block) for block in tree.blocks[deepest][:-1]])
-    block_of = {}
-    for level in levels:
-        labels = np.empty(n_features, dtype=np.intp)
-        for j, features in enumerate(tree.blocks[level]):
-            labels[features] = j
-        block_of[level] = labels
-    crossing = {level: np.zeros(len(tree.blocks[level])) for level in levels}
-    for rows, abs_corr in abs_correlation_rows(Z, chunk_size):
-        n_rows = abs_corr.shape[0]
-        per_block = np.add.reduceat(abs_corr[:, leaf_order], leaf_starts, axis=1)
-        for level in range(deepest, min(levels) - 1, -1):
-            if level in block_of:
-                # Each row's own block is dropped rather than subtracted from the row total,
-                # so SE is a sum of non-negative terms with no cancellation.
-                other_blocks = per_block.copy()
-                other_blocks[np.arange(n_rows), block_of[level][rows]] = 0.0
-                crossing[level] += np.bincount(
-                    block_of[level][rows],
-                    weights=other_blocks.sum(axis=1),
-                    minlength=len(tree.blocks[level]),
-                )
-            per_block = per_block.reshape(n_rows, -1, tree.arity).sum(axis=2)
-    return {
-        level: crossing[level][list(tree.partition_indices(level))] for level in levels
-    }
+    return surrogate_profiles(standardized_columns(X), tree, levels, [None], chunk_size)[0]
 
+
+def surrogate_profiles(Z, tree, levels, orders, chunk_size=1024, n_jobs=None):
+    """``surrogate_entanglement`` of standardized columns ``Z`` in each of several orders
+    (``Z[:, order]``; ``None`` for the order given).
+
+    A pair of features in different blocks of level l counts toward the SE of both blocks;
+    with the features in leaf order each pair is visited once, in the upper triangle of the
+    correlation matrix (formed a chunk of rows at a time, once per order), and credited to
+    the deepest blocks of its two features at the level where their blocks part. A block's
+    SE at level l sums what its deepest blocks were credited at levels 1 to l: sums of
+    non-negative terms, nothing subtracted. The rows are split into ``_SE_TASKS`` joblib
+    tasks (``n_jobs`` as joblib reads it), a fixed number, so that the sums do not depend on
+    where they ran.
+    """
+    deepest = max(levels)
+    leaf_order = np.concatenate(tree.blocks[deepest])
+    block_starts = np.cumsum([0] + [len(block) for block in tree.blocks[deepest]])
+    n_features = Z.shape[1]
+    bounds = np.linspace(0, n_features, min(_SE_TASKS, n_features) + 1).astype(int)
+    profiles = []
+    for order in orders:
+        features = leaf_order if order is None else np.asarray(order)[leaf_order]
+        leaves = np.asfortranarray(Z[:, features])
+        parts = Parallel(n_jobs=n_jobs)(
+            delayed(_parted_sums)(leaves, start, stop, block_starts, tree.arity, deepest, chunk_size)
+            for start, stop in zip(bounds[:-1], bounds[1:])
+        )
+        credited = np.cumsum(sum(parts), axis=0)  # parted at levels 1..l, per deepest block
+        crossing = {
+            level: credited[level].reshape(tree.arity**level, -1).sum(axis=1) for level in levels
+        }
+        profiles.append(
+            {level: crossing[level][list(tree.partition_indices(level))] for level in levels}
+        )
+    return profiles
+
+
+def _parted_sums(leaves, start, stop, block_starts, arity, deepest, chunk_size):
+    """What ``add_sibling_sums`` credits for the rows ``start:stop`` of the leaf order."""
+    from ._compiled import add_sibling_sums
+
+    parted = np.zeros((deepest + 1, len(block_starts) - 1))
+    for first in range(start, stop, chunk_size):
+        last = min(first + chunk_size, stop)
+        products = leaves[:, first:last].T @ leaves[:, first:]
+        add_sibling_sums(products, first, block_starts, arity, deepest, parted)
+    return parted

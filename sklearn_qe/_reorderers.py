@@ -15,9 +15,9 @@ from sklearn.utils.validation import (
 from tqdm.auto import tqdm
 
 from ._checks import StrictInterval, densify
-from ._correlation import abs_correlation_graph
+from ._correlation import abs_correlation_graph, standardized_columns
 from ._cut_tree import cut_tree_order
-from ._entanglement import surrogate_entanglement
+from ._entanglement import surrogate_profiles
 from ._fit_state import all_or_nothing
 from ._igtd import igtd_order
 from ._leaf_ordering import orient_order
@@ -67,8 +67,11 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
         self.shape_ = shape
         self.permutation_ = self._learn_order(X)
         levels = range(1, tree.n_levels + 1)
-        before = surrogate_entanglement(X, tree, levels)
-        after = surrogate_entanglement(X[:, self.permutation_], tree, levels)
+        # Reorderers with an n_jobs parameter spread this step too.
+        n_jobs = getattr(self, "n_jobs", None)
+        before, after = surrogate_profiles(
+            standardized_columns(X), tree, levels, [None, self.permutation_], n_jobs=n_jobs
+        )
         self.surrogate_entanglement_before_ = np.array([before[l].mean() for l in levels])
         self.surrogate_entanglement_ = np.array([after[l].mean() for l in levels])
         return self
@@ -147,9 +150,11 @@ class EntanglementReorderer(_BaseReorderer):
     Both methods work on the graph of absolute Pearson correlations between features.
 
     ``method="seriation"`` (the default) orders the features along a path on which
-    neighbouring features correlate as much as it can find: the optimal leaf ordering of the
-    graph's single-linkage tree (its maximum spanning tree), improved by 2-opt moves, a
-    travelling-salesman path on ``1 - |rho|``. Every block of the canonical tree is then a
+    neighbouring features correlate as much as it can find, a travelling-salesman path on
+    ``1 - |rho|`` found as large instances are: the greedy edge heuristic on each feature's
+    strongest correlations (and, up to 4,096 features, the optimal leaf ordering of the
+    single-linkage tree as a second start), improved by 2-opt and Or-opt moves in compiled
+    loops. Every block of the canonical tree is then a
     stretch of that path, so correlated features share blocks at every level, and in
     addition every pair of neighbours correlates, which convolution kernels, state-space
     kernels and attention windows (all of which straddle block boundaries) need. For an
@@ -173,11 +178,12 @@ class EntanglementReorderer(_BaseReorderer):
         row-major image, four balanced parts per node placed as the four quadrants.
     method : {"seriation", "cuts"}, default="seriation"
         How the order is found (see above).
-    n_neighbors : int or None, default=None
+    n_neighbors : "auto", int or None, default="auto"
         ``None`` uses the dense correlation graph (memory ``O(n_features**2)``). An int
-        keeps only each feature's strongest correlations, computed in chunks with memory
-        ``O(n_features * n_neighbors)``: needed beyond a few thousand features. With
-        seriation, the only joins the path considers.
+        keeps only each feature's strongest correlations, found exactly in chunks with
+        memory ``O(n_features * n_neighbors)`` (see :func:`abs_correlation_graph`).
+        ``"auto"`` is dense up to 4,096 features and 16 beyond. With seriation, the path
+        joins a feature only to its strongest correlations in the graph (at most 32).
     n_cuts : int, default=1
         With ``method="cuts"``: cuts METIS tries per node, keeping the best (1 to
         ``2**31 - 1``).
@@ -190,6 +196,11 @@ class EntanglementReorderer(_BaseReorderer):
         cuts produce, as in the paper.
     random_state : int, RandomState instance or None, default=None
         Seeds METIS (``method="cuts"``); seriation is deterministic.
+    n_jobs : int or None, default=None
+        Bands of the nearest-neighbour graph and of the surrogate entanglement computed at
+        once, as joblib reads it (``None``: one at a time, unless in a
+        :func:`joblib.parallel_config` context, ``-1``: every core). Under
+        ``joblib.parallel_config(backend="dask")`` they run on the dask cluster.
     verbose : int, default=0
         Show a progress bar: over the steps of seriation, over the placed features of the
         cuts.
@@ -231,14 +242,23 @@ class EntanglementReorderer(_BaseReorderer):
     _parameter_constraints: dict = {
         "shape": [tuple, None],
         "method": [StrOptions({"seriation", "cuts"})],
-        "n_neighbors": [StrictInterval(Integral, 1, None, closed="left"), None],
+        "n_neighbors": [
+            StrOptions({"auto"}),
+            StrictInterval(Integral, 1, None, closed="left"),
+            None,
+        ],
         # METIS takes the number of cuts as a C int.
         "n_cuts": [StrictInterval(Integral, 1, 2**31 - 1, closed="both")],
         "leaf_ordering": [StrOptions({"optimal"}), None],
         "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
+    # n_neighbors="auto": the dense graph up to this many features (128 MB of float64),
+    # a nearest-neighbour graph of _auto_neighbors beyond.
+    _auto_dense_features = 4096
+    _auto_neighbors = 16
     # Above this many features a dense graph (N**2 correlations, then METIS's CSR copy) would
     # take gigabytes: refuse it with advice instead of running out of memory.
     _max_dense_features = 8192
@@ -247,10 +267,11 @@ class EntanglementReorderer(_BaseReorderer):
         self,
         shape=None,
         method="seriation",
-        n_neighbors=None,
+        n_neighbors="auto",
         n_cuts=1,
         leaf_ordering="optimal",
         random_state=None,
+        n_jobs=None,
         verbose=0,
     ):
         self.shape = shape
@@ -259,21 +280,25 @@ class EntanglementReorderer(_BaseReorderer):
         self.n_cuts = n_cuts
         self.leaf_ordering = leaf_ordering
         self.random_state = random_state
+        self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _learn_order(self, X):
         n_features = X.shape[1]
-        if self.n_neighbors is None and n_features > self._max_dense_features:
+        n_neighbors = self.n_neighbors
+        if n_neighbors == "auto":
+            n_neighbors = None if n_features <= self._auto_dense_features else self._auto_neighbors
+        if n_neighbors is None and n_features > self._max_dense_features:
             gigabytes = n_features**2 * 24 / 1e9
             raise ValueError(
                 f"A dense correlation graph over {n_features} features needs about "
-                f"{gigabytes:.0f} GB; pass n_neighbors (e.g. n_neighbors=50) to keep only "
-                f"each feature's strongest correlations."
+                f"{gigabytes:.0f} GB; pass n_neighbors (an int such as 16, or \"auto\") to keep "
+                "only each feature's strongest correlations."
             )
-        graph = abs_correlation_graph(X, n_neighbors=self.n_neighbors)
+        graph = abs_correlation_graph(X, n_neighbors=n_neighbors, n_jobs=self.n_jobs)
         shape = None if self.shape is None else tuple(self.shape)
         if self.method == "seriation":
-            with self._progress_bar(3 if shape is None else 4, "step") as bar:
+            with self._progress_bar(2 if shape is None else 3, "step") as bar:
                 return seriation_order(X, graph, shape, progress=bar.update)
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with self._progress_bar(n_features, "feature") as bar:
@@ -384,8 +409,8 @@ class IGTDReorderer(_BaseReorderer):
         if n_features > self._max_features:
             raise ValueError(
                 f"IGTD keeps four {n_features} x {n_features} matrices (about "
-                f"{4 * 8 * n_features**2 / 1e9:.0f} GB); use EntanglementReorderer with "
-                f"n_neighbors for this many features."
+                f"{4 * 8 * n_features**2 / 1e9:.0f} GB); use EntanglementReorderer for this "
+                "many features."
             )
         with self._progress_bar(self.max_steps, "step") as bar:
             order, self.errors_ = igtd_order(

@@ -19,6 +19,8 @@ from sklearn_qe import (
     shifted_entanglement_profile,
     surrogate_entanglement,
 )
+from sklearn_qe._correlation import standardized_columns
+from sklearn_qe._entanglement import surrogate_profiles
 from sklearn_qe._testing import explicit_tensor_entanglement, naive_entanglement
 
 
@@ -210,6 +212,20 @@ def test_surrogate_equals_direct_double_loop(shape):
     for level in levels:
         expected = [_direct_se(X, block) for block in tree.partitions(level)]
         np.testing.assert_allclose(se[level], expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [None, (6, 6)])
+def test_surrogate_profiles_of_several_orders_are_those_of_the_permuted_data(shape):
+    rng = np.random.default_rng(8)
+    X = np.cumsum(rng.standard_normal((40, 36)), axis=1)
+    tree = canonical_tree(36, shape=shape)
+    levels = range(1, tree.n_levels + 1)
+    orders = [None, rng.permutation(36), rng.permutation(36)]
+    profiles = surrogate_profiles(standardized_columns(X), tree, levels, orders, chunk_size=5)
+    for order, profile in zip(orders, profiles):
+        expected = surrogate_entanglement(X if order is None else X[:, order], tree, levels)
+        for level in levels:
+            np.testing.assert_allclose(profile[level], expected[level], rtol=1e-12)
 
 
 def test_label_weights():

@@ -192,6 +192,57 @@ def test_correlation_graph_keeps_strongest_neighbours():
     np.testing.assert_allclose(abs_correlation_graph(X).toarray(), dense)
 
 
+def reference_neighbours(X, k):
+    """Each feature's k largest |rho| in float64, ties to the smaller index, zeros dropped,
+    symmetrised: the graph written plainly."""
+    rho = abs_correlation(X)
+    graph = np.zeros_like(rho)
+    for row in range(len(rho)):
+        others = [c for c in np.lexsort((np.arange(len(rho)), -rho[row])) if c != row][:k]
+        graph[row, others] = rho[row, others]
+    return np.maximum(graph, graph.T)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 1024])
+def test_nearest_neighbours_are_exact_with_ties(chunk_size):
+    """Exact ties (duplicated columns), near-ties below float32's resolution (columns that
+    differ by 1e-9) and constant columns: float32 cannot order these, so those rows are
+    recomputed in float64 and the graph is the plain float64 one, whatever the chunks."""
+    rng = np.random.default_rng(0)
+    X = smooth_process(120, 40) + rng.standard_normal((120, 40))
+    X[:, 5] = X[:, 6] = X[:, 7]  # exact ties
+    X[:, 20] = X[:, 21] + 1e-9 * rng.standard_normal(120)  # near-ties
+    X[:, 30] = 2.0  # constant: correlates 0 with everything, no edge
+    for k in (1, 3, 39, 50):
+        graph = abs_correlation_graph(X, n_neighbors=k, chunk_size=chunk_size).toarray()
+        np.testing.assert_allclose(graph, reference_neighbours(X, k), rtol=0, atol=1e-12)
+
+
+def test_nearest_neighbours_in_parallel_are_the_same():
+    X = smooth_process(100, 90) + np.random.default_rng(1).standard_normal((100, 90))
+    serial = abs_correlation_graph(X, n_neighbors=5, chunk_size=16)
+    parallel = abs_correlation_graph(X, n_neighbors=5, chunk_size=16, n_jobs=2)
+    assert (serial != parallel).nnz == 0
+
+
+def test_auto_neighbours_is_dense_up_to_its_limit_then_sparse(monkeypatch):
+    from sklearn_qe import _reorderers
+
+    asked = []
+
+    def recording(X, n_neighbors=None, **kwargs):
+        asked.append(n_neighbors)
+        return abs_correlation_graph(X, n_neighbors=n_neighbors, **kwargs)
+
+    monkeypatch.setattr(_reorderers, "abs_correlation_graph", recording)
+    X = smooth_process(100, 40) + np.random.default_rng(2).standard_normal((100, 40))
+    for limit, expected in ((40, None), (39, 16)):
+        monkeypatch.setattr(EntanglementReorderer, "_auto_dense_features", limit)
+        for method in ("seriation", "cuts"):
+            EntanglementReorderer(method=method, random_state=0).fit(X)
+            assert asked.pop() == expected
+
+
 def test_feature_names_and_pandas_output(permuted_digits):
     X, _ = permuted_digits
     names = [f"px{i}" for i in range(64)]
@@ -248,7 +299,7 @@ def test_verbose_shows_progress(permuted_smooth, capsys):
     IGTDReorderer(max_steps=20).fit(permuted_smooth)
     assert capsys.readouterr().err == ""
     EntanglementReorderer(random_state=0, verbose=1).fit(permuted_smooth)
-    assert "3/3" in capsys.readouterr().err  # seriation: three steps
+    assert "2/2" in capsys.readouterr().err  # seriation: the starts, then the moves
     EntanglementReorderer(method="cuts", random_state=0, verbose=1).fit(permuted_smooth)
     IGTDReorderer(max_steps=20, verbose=1).fit(permuted_smooth)
     err = capsys.readouterr().err
@@ -279,10 +330,10 @@ def test_too_many_features_are_refused_with_advice(monkeypatch):
     X = np.random.default_rng(0).standard_normal((10, 30))
     monkeypatch.setattr(EntanglementReorderer, "_max_dense_features", 20)
     with pytest.raises(ValueError, match="pass n_neighbors"):
-        EntanglementReorderer().fit(X)
+        EntanglementReorderer(n_neighbors=None).fit(X)
     EntanglementReorderer(n_neighbors=5).fit(X)
     monkeypatch.setattr(IGTDReorderer, "_max_features", 20)
-    with pytest.raises(ValueError, match="use EntanglementReorderer with n_neighbors"):
+    with pytest.raises(ValueError, match="use EntanglementReorderer for this many features"):
         IGTDReorderer().fit(X)
 
 
@@ -322,7 +373,7 @@ def test_leaf_ordering_keeps_entanglement_and_raises_neighbour_similarity(
 @pytest.mark.parametrize(
     "make, too_many",
     [
-        (lambda: EntanglementReorderer(method="cuts", random_state=0), 9_000),
+        (lambda: EntanglementReorderer(method="cuts", n_neighbors=None, random_state=0), 9_000),
         (lambda: IGTDReorderer(max_steps=5), 10_001),
     ],
 )

@@ -10,7 +10,8 @@ from scipy.spatial.distance import squareform
 from sklearn_qe import abs_correlation, abs_correlation_graph, canonical_tree
 from sklearn_qe._correlation import standardized_columns
 from sklearn_qe._leaf_ordering import adjacent_similarity, dendrogram_order
-from sklearn_qe._seriation import quadtree_curve, seriation_order, single_linkage, two_opt
+from sklearn_qe._compiled import greedy_path, improve_path
+from sklearn_qe._seriation import greedy_start, quadtree_curve, seriation_order, single_linkage
 
 
 def random_walks(n_samples, n_features, seed):
@@ -84,24 +85,126 @@ def test_dendrogram_order_is_at_least_as_good_as_scipy(n_features):
     assert adjacent_similarity(Z, ours) >= adjacent_similarity(Z, scipy_order) - 1e-9
 
 
-def test_two_opt_ends_at_a_local_optimum():
-    """No reversal of any stretch (open path, either end free) raises the similarity."""
-    rng = np.random.default_rng(0)
-    n_features = 12
+def total_similarity(rho, order):
+    return rho[order[:-1], order[1:]].sum()
+
+
+def improve(start, graph, X, dense=True):
+    """``improve_path`` over ``graph``'s edges, reading the dense |rho| or the columns."""
+    graph = sparse.csr_array(graph)
+    Z = standardized_columns(X)
+    return improve_path(
+        np.asarray(start, dtype=np.int64),
+        graph.indptr.astype(np.int64),
+        graph.indices.astype(np.int64),
+        graph.data,
+        np.ascontiguousarray(Z.T),
+        abs_correlation(X) if dense else np.zeros((0, 0)),
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_improve_path_ends_at_a_local_optimum(seed):
+    """With every feature a candidate, no reversal of a stretch and no move of a stretch of
+    1 to 3 features (either way round, anywhere) raises the similarity: the loops make every
+    2-opt and Or-opt move a brute force finds."""
+    rng = np.random.default_rng(seed)
+    n_features = 13
     X = rng.standard_normal((40, n_features)) @ rng.standard_normal((n_features, n_features))
-    rho = np.zeros((n_features + 1, n_features + 1))
-    rho[:-1, :-1] = abs_correlation(X)
+    rho = abs_correlation(X)
     start = rng.permutation(n_features)
-    path = two_opt(lambda a, b: rho[a, b], start, lambda a: np.delete(np.arange(n_features), a))
+    path = improve(start, abs_correlation_graph(X), X, dense=seed % 2 == 0)
     assert sorted(path) == list(range(n_features))
-
-    def total(order):
-        return rho[order[:-1], order[1:]].sum()
-
-    assert total(path) >= total(start)
+    best = total_similarity(rho, path)
+    assert best >= total_similarity(rho, start)
     for p, q in combinations(range(n_features + 1), 2):
-        moved = np.concatenate([path[:p], path[p:q][::-1], path[q:]])
-        assert total(moved) <= total(path) + 1e-9
+        reversed_ = np.concatenate([path[:p], path[p:q][::-1], path[q:]])
+        assert total_similarity(rho, reversed_) <= best + 1e-9
+    for start_, length in ((s, l) for l in (1, 2, 3) for s in range(n_features - l + 1)):
+        segment, rest = path[start_ : start_ + length], np.delete(path, np.arange(start_, start_ + length))
+        for place in range(len(rest) + 1):
+            for piece in (segment, segment[::-1]):
+                moved = np.concatenate([rest[:place], piece, rest[place:]])
+                assert total_similarity(rho, moved) <= best + 1e-9
+
+
+def test_improve_path_on_a_sparse_graph_reads_the_columns():
+    """Beyond the dense matrix the similarities are dot products of the columns: the same
+    path, and only the graph's edges joined by a move."""
+    X, shuffle = random_walks(60, 80, seed=4)
+    X = X[:, shuffle]
+    graph = abs_correlation_graph(X, n_neighbors=3)
+    start = np.random.default_rng(0).permutation(80)
+    np.testing.assert_array_equal(improve(start, graph, X), improve(start, graph, X, dense=False))
+    Z = standardized_columns(X)
+    assert adjacent_similarity(Z, improve(start, graph, X)) > adjacent_similarity(Z, start)
+
+
+def reference_greedy(n_features, heads, tails):
+    """The greedy edge heuristic, written plainly: fragments as lists, joined in order."""
+    fragments = [[n] for n in range(n_features)]
+    fragment_of = list(range(n_features))
+    for a, b in zip(heads, tails):
+        fa, fb = fragments[fragment_of[a]], fragments[fragment_of[b]]
+        if fa is fb or a not in (fa[0], fa[-1]) or b not in (fb[0], fb[-1]):
+            continue
+        joined = (fa if fa[-1] == a else fa[::-1]) + (fb if fb[0] == b else fb[::-1])
+        index = fragment_of[a]
+        fragments[index], fragments[fragment_of[b]] = joined, None
+        for n in joined:
+            fragment_of[n] = index
+    return [f for f in fragments if f is not None]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_greedy_path_matches_a_plain_implementation(seed):
+    rng = np.random.default_rng(seed)
+    n_features, n_edges = 30, 50
+    heads, tails = rng.integers(n_features, size=n_edges), rng.integers(n_features, size=n_edges)
+    keep = heads != tails
+    heads, tails = heads[keep], tails[keep]
+    path, degree = greedy_path(n_features, heads.astype(np.int64), tails.astype(np.int64))
+    assert sorted(path) == list(range(n_features))
+    fragments = reference_greedy(n_features, heads, tails)
+    # Every fragment is a stretch of the path (either way round), and its ends have degree
+    # below 2.
+    position = np.argsort(path)
+    for fragment in fragments:
+        stretch = position[fragment]
+        assert abs(stretch[-1] - stretch[0]) == len(fragment) - 1
+        assert np.all(np.abs(np.diff(stretch)) == 1)
+        assert degree[fragment[0]] < 2 and degree[fragment[-1]] < 2
+    assert np.count_nonzero(degree < 2) == sum(1 if len(f) == 1 else 2 for f in fragments)
+
+
+def test_greedy_start_joins_the_fragments_of_a_sparse_graph():
+    """Two chains that the graph does not connect come out as two stretches, joined at
+    their most correlated ends."""
+    rng = np.random.default_rng(5)
+    first, second = np.cumsum(rng.standard_normal((200, 2, 30)), axis=2).transpose(1, 0, 2)
+    X = np.hstack([first, second + 3 * first[:, -1:]])  # chain 2 starts near chain 1's end
+    shuffle = rng.permutation(60)
+    X = X[:, shuffle]
+    path = greedy_start(standardized_columns(X), abs_correlation_graph(X, n_neighbors=1))
+    assert sorted(path) == list(range(60))
+    chains = shuffle[path] >= 30
+    assert np.count_nonzero(np.diff(chains)) == 1  # each chain one stretch
+
+
+@pytest.mark.parametrize("n_neighbors", [None, 6])
+def test_seriation_is_at_least_as_good_as_either_start(n_neighbors):
+    """The leaf ordering of the single-linkage tree (the previous seriation) and the greedy
+    path are the starts; the moves only raise the similarity."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((80, 12)) @ rng.standard_normal((12, 150))
+    X += 0.5 * rng.standard_normal(X.shape)
+    graph = abs_correlation_graph(X, n_neighbors=n_neighbors)
+    Z = standardized_columns(X)
+    order = seriation_order(X, graph)
+    assert sorted(order) == list(range(150))
+    leaf_ordering = dendrogram_order(np.asfortranarray(Z), single_linkage(graph))
+    for start in (leaf_ordering, greedy_start(Z, graph)):
+        assert adjacent_similarity(Z, order) >= adjacent_similarity(Z, start) - 1e-9
 
 
 @pytest.mark.parametrize("shape", [(2, 2), (4, 4), (8, 8), (16, 16), (5, 6), (3, 7), (8, 12)])
