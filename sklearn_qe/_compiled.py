@@ -222,11 +222,13 @@ def improve_path(path, indptr, indices, weights, columns, dense):
             c, join = indices[k], weights[k]
             j = position[c]
             if j > i + 1:
-                gain = join + _similarity(tour[i + 1], tour[j + 1], columns, dense) - edge[i] - edge[j]
+                new_edge = _similarity(tour[i + 1], tour[j + 1], columns, dense)
+                gain = join + new_edge - edge[i] - edge[j]
                 if gain > best:
                     best, first, last = gain, i + 1, j
             elif j < i - 1:
-                gain = join + _similarity(tour[j - 1], tour[i - 1], columns, dense) - edge[i - 1] - edge[j - 1]
+                new_edge = _similarity(tour[j - 1], tour[i - 1], columns, dense)
+                gain = join + new_edge - edge[i - 1] - edge[j - 1]
                 if gain > best:
                     best, first, last = gain, j, i - 1
         touched = np.empty(4, dtype=np.int64)
@@ -296,17 +298,22 @@ def improve_path(path, indptr, indices, weights, columns, dense):
 
 
 @njit(cache=True, nogil=True)
-def add_sibling_sums(products, row_start, block_starts, arity, n_levels, parted):
+def add_sibling_sums(products, row_start, col_start, block_starts, arity, n_levels, parted):
     """Add each ``min(|rho|, 1)`` of the upper triangle to ``parted[s, b]`` for the deepest
     blocks ``b`` of both its features, ``s`` the level at which their blocks part.
 
     Features are in leaf order (deepest block ``b`` spans ``block_starts[b]:block_starts[b +
     1]``, and a parent's blocks are ``arity`` consecutive numbers); ``products`` holds rows
-    ``row_start + r`` and columns ``row_start:``. For a row, the later siblings of its block
-    at each level are runs that together cover the rest of the row beyond its own deepest
-    block, once; pairs inside a deepest block part below every measured level.
+    ``row_start + r`` and columns ``col_start + c``, and only these are added. For a row, the
+    later siblings of its block at each level are runs that together cover the rest of the
+    row beyond its own deepest block, once; pairs inside a deepest block part below every
+    measured level.
     """
-    n_rows = products.shape[0]
+    n_rows, n_cols = products.shape
+    col_stop = col_start + n_cols
+    # The deepest blocks that these columns touch.
+    low = np.searchsorted(block_starts, col_start, side="right") - 1
+    high = np.searchsorted(block_starts, col_stop, side="left")
     own = 0
     for r in range(n_rows):
         position = row_start + r
@@ -315,9 +322,15 @@ def add_sibling_sums(products, row_start, block_starts, arity, n_levels, parted)
         for level in range(n_levels, 0, -1):
             span = arity ** (n_levels - level)  # deepest blocks under a block of this level
             block = own // span
-            for other in range((block + 1) * span, (block - block % arity + arity) * span):
+            siblings_start = max((block + 1) * span, low)
+            siblings_stop = min((block - block % arity + arity) * span, high)
+            for other in range(siblings_start, siblings_stop):
+                first = max(block_starts[other], col_start)
+                last = min(block_starts[other + 1], col_stop)
+                if first >= last:
+                    continue
                 total = 0.0
-                for c in range(block_starts[other], block_starts[other + 1]):
-                    total += min(abs(products[r, c - row_start]), 1.0)
+                for c in range(first, last):
+                    total += min(abs(products[r, c - col_start]), 1.0)
                 parted[level, own] += total
                 parted[level, other] += total

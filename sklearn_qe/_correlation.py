@@ -117,15 +117,18 @@ def nearest_neighbor_graph(Z, n_neighbors, chunk_size=1024, n_jobs=None):
 def _nearest_neighbors(Z, k, chunk_size, n_jobs):
     """Each feature's ``k`` largest ``|rho|`` (ties to the smaller index), as edge arrays.
 
-    float32 products keep ``2 k`` candidates per row; float64 dot products then rank them.
+    float32 products keep ``4 k`` candidates per row; float64 dot products then rank them.
     Every product's float32 error is at most ``(n_samples + 2) * 2**-24`` (unit columns), so
-    a row whose float64 k-th value exceeds its float32 ``2 k``-th candidate by more than
-    that has the exact neighbours; any other row is recomputed whole in float64.
+    a row whose float64 k-th value exceeds its float32 ``4 k``-th candidate by more than
+    that has the exact neighbours; any other row is recomputed whole in float64. (With
+    ``2 k`` candidates, 29% of the rows of a 200,000-feature random walk, whose neighbours'
+    correlations differ by about 1e-6, were recomputed; with ``4 k``, none.)
     """
     n_samples, n_features = Z.shape
-    n_candidates = min(2 * k, n_features - 1)
+    n_candidates = min(4 * k, n_features - 1)
     columns32 = np.asfortranarray(Z, dtype=np.float32)
-    bands = [(start, min(start + chunk_size, n_features)) for start in range(0, n_features, chunk_size)]
+    starts = range(0, n_features, chunk_size)
+    bands = [(start, min(start + chunk_size, n_features)) for start in starts]
     results = Parallel(n_jobs=n_jobs)(
         delayed(_band_candidates)(columns32, start, stop, n_candidates, chunk_size)
         for start, stop in bands
@@ -136,7 +139,8 @@ def _nearest_neighbors(Z, k, chunk_size, n_jobs):
     values = np.empty(candidates.shape)
     for start, stop in bands:  # float64 dot products with the candidates, a band at a time
         gathered = features[candidates[start:stop]]
-        values[start:stop] = np.abs(np.einsum("rkm,rm->rk", gathered, features[start:stop]))
+        products = np.einsum("rkm,rm->rk", gathered, features[start:stop])
+        values[start:stop] = np.minimum(np.abs(products), 1.0)  # as abs_correlation clips
     ranked = _rank(values, candidates)
     values = np.take_along_axis(values, ranked, axis=1)[:, :k]
     candidates = np.take_along_axis(candidates, ranked, axis=1)[:, :k]
@@ -144,11 +148,13 @@ def _nearest_neighbors(Z, k, chunk_size, n_jobs):
     unsure = np.flatnonzero((n_candidates < n_features - 1) & (values[:, -1] <= floors + margin))
     for start in range(0, len(unsure), chunk_size):  # rare: near-ties at the boundary
         rows_unsure = unsure[start : start + chunk_size]
-        exact = np.abs(Z[:, rows_unsure].T @ Z)
+        exact = np.minimum(np.abs(Z[:, rows_unsure].T @ Z), 1.0)
         exact[np.arange(len(rows_unsure)), rows_unsure] = -1.0
-        order = _rank(exact, np.broadcast_to(np.arange(n_features), exact.shape))[:, :k]
-        candidates[rows_unsure] = order
-        values[rows_unsure] = np.take_along_axis(exact, order, axis=1)
+        kth = np.partition(exact, -k, axis=1)[:, -k]
+        for row, products, threshold in zip(rows_unsure, exact, kth):
+            reaching = np.flatnonzero(products >= threshold)  # the k-th largest, ties too
+            order = reaching[_rank(products[None, reaching], reaching[None])[0, :k]]
+            candidates[row], values[row] = order, products[order]
     return np.repeat(np.arange(n_features), k), candidates.ravel(), values.ravel()
 
 

@@ -55,6 +55,11 @@ _CANCELLATION_MARGIN = 1e4
 # Joblib tasks of the surrogate entanglement: a fixed number, so that the order of its sums
 # does not depend on the workers.
 _SE_TASKS = 32
+# Small partitions (2**|K| < M) measured together in one task: at most _BATCH, and at most
+# _BATCH_ENTRIES entries in each stack of their M x M arrays (32 MB of float64), so that a
+# task holds about as much as one M x M partition does (M = 200: 32 partitions; 1000: 4).
+_BATCH = 32
+_BATCH_ENTRIES = 2**22
 
 
 def _embedding(X, theta):
@@ -125,27 +130,31 @@ def _psd_factor(gram):
         return np.sqrt(eigenvalues[keep])[:, None] * eigenvectors[:, keep].T
 
 
-def _spectrum_entropy(matrix, terms_scale, n_samples):
-    """Von Neumann entropy of the normalized spectrum of a symmetric PSD matrix.
+def _spectrum_entropies(matrices, terms_scale, n_samples):
+    """Von Neumann entropy of the normalized spectrum of each symmetric PSD matrix of a stack
+    ``(n_matrices, r, r)``.
 
-    ``matrix`` is ``M**2 A A^T`` for the data tensor A, whose terms ``w_m phi(x_m)`` have norm
+    Each matrix is ``M**2 A A^T`` for a data tensor A, whose terms ``w_m phi(x_m)`` have norm
     ``|w_m|``, so its trace is at most ``terms_scale = (sum |w_m|)**2``. Its entries are sums
     of M such terms, computed with an error of about ``M * eps * terms_scale``: when the trace
     comes near that, the tensor has (nearly) cancelled out and its spectrum is rounding noise.
     """
     floor = _CANCELLATION_MARGIN * n_samples * _EPS * terms_scale
-    trace = np.trace(matrix)
-    if not trace > floor:
+    traces = np.trace(matrices, axis1=1, axis2=2)
+    if not np.all(traces > floor):
+        trace = traces[~(traces > floor)][0]
         relative_norm = np.sqrt(max(trace, 0.0) / terms_scale) if terms_scale > 0 else 0.0
         raise ValueError(
             f"The data tensor cancels out: its norm is {relative_norm:.1e} of the sum of its "
             f"terms' norms (e.g. identical samples with opposite labels), too small for "
             f"float64 to resolve its entanglement."
         )
-    eigenvalues = np.linalg.eigvalsh(matrix)
-    # Eigenvalues at rounding-noise level are zeros of the exact spectrum.
-    eigenvalues = eigenvalues[eigenvalues > eigenvalues[-1] * matrix.shape[0] * _EPS]
-    return float(entr(eigenvalues / eigenvalues.sum()).sum())
+    entropies = []
+    for eigenvalues in np.linalg.eigvalsh(matrices):
+        # Eigenvalues at rounding-noise level are zeros of the exact spectrum.
+        eigenvalues = eigenvalues[eigenvalues > eigenvalues[-1] * matrices.shape[1] * _EPS]
+        entropies.append(float(entr(eigenvalues / eigenvalues.sum()).sum()))
+    return entropies
 
 
 def _partition_entropies(cos, sin, weights, sides):
@@ -167,8 +176,28 @@ def _partition_entropies(cos, sin, weights, sides):
     for w in weights:
         scaled = factor * w
         matrix = scaled @ middle @ scaled.T
-        entropies.append(_spectrum_entropy(matrix, np.abs(w).sum() ** 2, n_samples))
+        entropies += _spectrum_entropies(matrix[None], np.abs(w).sum() ** 2, n_samples)
     return np.array(entropies)
+
+
+def _small_partition_entropies(cos, sin, weights, full, blocks):
+    """``_partition_entropies`` of several partitions at once, for blocks K of one size with
+    ``2**|K| < M``: each matrix is ``(Phi_K W) G_Kc (Phi_K W)^T`` from K's explicit
+    embedding, and the deep levels' thousands of such partitions cost a few stacked
+    operations instead of a task each. ``blocks`` holds ``(features, log_abs, negative)``;
+    returns one row of entropies per block."""
+    log_full, negative_full = full
+    n_samples = cos.shape[0]
+    gram = np.exp(log_full - np.stack([log_abs for _, log_abs, _ in blocks]))
+    negative = negative_full ^ np.stack([negative for _, _, negative in blocks])
+    np.negative(gram, out=gram, where=negative)
+    factors = np.stack([_product_embedding(cos, sin, features) for features, _, _ in blocks])
+    entropies = np.empty((len(blocks), len(weights)))
+    for t, w in enumerate(weights):
+        scaled = factors * w
+        matrices = scaled @ gram @ scaled.transpose(0, 2, 1)
+        entropies[:, t] = _spectrum_entropies(matrices, np.abs(w).sum() ** 2, n_samples)
+    return list(entropies)
 
 
 def label_weights(y, n_samples):
@@ -258,7 +287,7 @@ def _check_weights(weights, n_samples):
     if not np.isfinite(weights).all():
         raise ValueError("weights contain NaN or infinity.")
     largest = np.abs(weights).max(axis=1, keepdims=True)
-    # A row of zeros stays zero: _spectrum_entropy reports the tensor as cancelled out.
+    # A row of zeros stays zero: _spectrum_entropies reports the tensor as cancelled out.
     return weights / np.where(largest > 0, largest, 1.0)
 
 
@@ -399,16 +428,14 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
                     negative = child_gram[1] if negative is None else negative ^ child_gram[1]
         if is_partition:
             task_levels.append(level)
-            yield _partition_task(
-                tree.blocks[level][index], (log_abs, negative), full, cos, sin, weights
-            )
+            yield tree.blocks[level][index], log_abs, negative
         return log_abs, negative
 
-    def tasks():
+    def partitions():
         for index in range(len(tree.blocks[top])):
             yield from visit(top, index, False)
 
-    results = _run(tasks(), n_jobs, progress)
+    results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
     return {
         level: np.array([r for l, r in zip(task_levels, results) if l == level])
         for level in levels
@@ -442,7 +469,7 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
     full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
     task_levels = []
 
-    def tasks():
+    def partitions():
         for level in levels:
             positions = tree.grid_positions(level + 1) if level < tree.n_levels else []
             # Windows come row by row (2-D) or left to right (1-D): log-Grams of the blocks
@@ -460,9 +487,9 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
                 log_abs = sum(grams[i][0] for i in window)
                 negative = np.logical_xor.reduce([grams[i][1] for i in window])
                 task_levels.append(level)
-                yield _partition_task(features, (log_abs, negative), full, cos, sin, weights)
+                yield features, log_abs, negative
 
-    results = _run(tasks(), n_jobs, progress)
+    results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
     n_tensors = len(weights)
     return {
         level: np.array([r for l, r in zip(task_levels, results) if l == level]).reshape(
@@ -487,21 +514,49 @@ def partition_cost(block_size, n_features, n_samples, n_tensors=1):
     return cost + np.where(full_rank, n_samples**3 / 3, 0.0)
 
 
-def _partition_task(features, gram, full, cos, sin, weights):
-    """The delayed QE of ``(features, complement)`` from the block's and the full log-Gram,
-    with its :func:`partition_cost`.
+def _tasks(partitions, full, cos, sin, weights):
+    """The delayed QE of each partition ``(features, log_abs, negative)`` (K and its
+    log-Gram), with its :func:`partition_cost` and its place among the partitions.
 
-    The complement's log-Gram is the full one minus the block's; its sign mask the XOR.
+    Small partitions (``2**|K| < M``) of one size go together, up to ``_BATCH`` in one task
+    (fewer for large M): the deep levels hold thousands of them, in tree order between
+    partitions of other sizes. The complement's log-Gram is the full one minus the
+    block's; its sign mask the XOR.
     """
-    (log_abs, negative), (log_full, negative_full) = gram, full
-    all_features = np.arange(cos.shape[1])
-    complement = np.setdiff1d(all_features, features, assume_unique=True)
-    sides = (
-        (features, log_abs, negative),
-        (complement, log_full - log_abs, negative_full ^ negative),
-    )
-    cost = float(partition_cost(len(features), cos.shape[1], cos.shape[0], len(weights)))
-    return cost, delayed(_partition_entropies)(cos, sin, weights, sides)
+    n_samples, n_features = cos.shape
+    log_full, negative_full = full
+    batch_size = max(1, min(_BATCH, _BATCH_ENTRIES // n_samples**2))
+    batches = {}  # |K| -> [(place, (features, log_abs, negative)), ...]
+
+    def batch_task(size):
+        batch = batches.pop(size)
+        cost = float(partition_cost(size, n_features, n_samples, len(weights))) * len(batch)
+        call = delayed(_small_partition_entropies)(
+            cos, sin, weights, full, [partition for _, partition in batch]
+        )
+        return cost, call, [place for place, _ in batch]
+
+    for place, (features, log_abs, negative) in enumerate(partitions):
+        size = len(features)
+        if 2**size < n_samples and 2 * size <= n_features:
+            batches.setdefault(size, []).append((place, (features, log_abs, negative)))
+            if len(batches[size]) == batch_size:
+                yield batch_task(size)
+            continue
+        complement = np.setdiff1d(np.arange(n_features), features, assume_unique=True)
+        sides = (
+            (features, log_abs, negative),
+            (complement, log_full - log_abs, negative_full ^ negative),
+        )
+        cost = float(partition_cost(size, n_features, n_samples, len(weights)))
+        yield cost, delayed(_one_partition)(cos, sin, weights, sides), [place]
+    for size in sorted(batches):
+        yield batch_task(size)
+
+
+def _one_partition(cos, sin, weights, sides):
+    """``_partition_entropies`` as a task's list of results."""
+    return [_partition_entropies(cos, sin, weights, sides)]
 
 
 def _full_log_gram(cos, sin, blocks):
@@ -526,7 +581,8 @@ def _n_workers(n_jobs):
 
 
 def _run(tasks, n_jobs, progress):
-    """Results of the delayed partition tasks, in order, through joblib threads."""
+    """Results of the delayed partition tasks, in the partitions' order, through joblib
+    threads."""
     # BLAS threads times worker threads must not exceed the cores: on 2 cores two workers
     # that each run 2-thread BLAS were 1.8x slower than one, with 1-thread BLAS 1.4x faster.
     # A lone worker gets one BLAS thread too: the M x M eigenproblems are small, and while
@@ -534,28 +590,30 @@ def _run(tasks, n_jobs, progress):
     # samples: 44 s against 4.4 s with one thread).
     workers = _n_workers(n_jobs)
     blas_threads = max(1, cpu_count() // workers) if workers > 1 else 1
-    results, costs = [], []
+    results, costs, places = {}, [], []
 
     def delayed_calls():
-        for cost, call in tasks:
+        for cost, call, place in tasks:
             costs.append(cost)
+            places.append(place)
             yield call
 
     with threadpool_limits(limits=blas_threads, user_api="blas"):
         parallel = Parallel(n_jobs=workers, prefer="threads", return_as="generator")
-        for result in parallel(delayed_calls()):
+        for done, task_results in enumerate(parallel(delayed_calls())):
             if progress is not None:
-                progress(costs[len(results)])
-            results.append(result)
-    return results
+                progress(costs[done])
+            results.update(zip(places[done], task_results))
+    return [results[place] for place in range(len(results))]
 
 
 def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     """Surrogate entanglement ``SE(K) = sum_{n in K, n' in K^c} |rho(n, n')|`` per partition.
 
-    ``rho`` is the Pearson correlation between features (0 for a constant feature). The
-    correlation matrix is formed ``chunk_size`` rows at a time, so memory is
-    ``O(chunk_size * n_features)``.
+    ``rho`` is the Pearson correlation between features (0 for a constant feature). Each
+    pair is visited once: the upper triangle of the correlation matrix is formed
+    ``chunk_size`` rows by ``chunk_size`` columns at a time, so memory is that of the data
+    and ``O(chunk_size**2)``.
 
     Parameters
     ----------
@@ -566,7 +624,7 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     levels : sequence of int
         Levels to measure.
     chunk_size : int, default=1024
-        Rows of the correlation matrix formed at once.
+        Rows and columns of the correlation matrix formed at once.
 
     Returns
     -------
@@ -596,13 +654,19 @@ def surrogate_profiles(Z, tree, levels, orders, chunk_size=1024, n_jobs=None):
     leaf_order = np.concatenate(tree.blocks[deepest])
     block_starts = np.cumsum([0] + [len(block) for block in tree.blocks[deepest]])
     n_features = Z.shape[1]
-    bounds = np.linspace(0, n_features, min(_SE_TASKS, n_features) + 1).astype(int)
+    # Row r of the upper triangle holds N - r products: bounds that give every task the same
+    # share of them (the first rows' tasks are the shortest).
+    n_tasks = min(_SE_TASKS, n_features)
+    shares = 1 - np.sqrt(1 - np.arange(n_tasks + 1) / n_tasks)
+    bounds = np.unique(np.round(n_features * shares).astype(int))
     profiles = []
     for order in orders:
         features = leaf_order if order is None else np.asarray(order)[leaf_order]
         leaves = np.asfortranarray(Z[:, features])
-        parts = Parallel(n_jobs=n_jobs)(
-            delayed(_parted_sums)(leaves, start, stop, block_starts, tree.arity, deepest, chunk_size)
+        # Summed as they come (in order), so that the client holds one task's array at a time.
+        task = delayed(_parted_sums)
+        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
+            task(leaves, start, stop, block_starts, tree.arity, deepest, chunk_size)
             for start, stop in zip(bounds[:-1], bounds[1:])
         )
         credited = np.cumsum(sum(parts), axis=0)  # parted at levels 1..l, per deepest block
@@ -619,9 +683,12 @@ def _parted_sums(leaves, start, stop, block_starts, arity, deepest, chunk_size):
     """What ``add_sibling_sums`` credits for the rows ``start:stop`` of the leaf order."""
     from ._compiled import add_sibling_sums
 
+    n_features = leaves.shape[1]
     parted = np.zeros((deepest + 1, len(block_starts) - 1))
     for first in range(start, stop, chunk_size):
-        last = min(first + chunk_size, stop)
-        products = leaves[:, first:last].T @ leaves[:, first:]
-        add_sibling_sums(products, first, block_starts, arity, deepest, parted)
+        rows = leaves[:, first : min(first + chunk_size, stop)].T
+        # Columns in chunks too: chunk_size**2 products at a time, whatever the width.
+        for col_start in range(first, n_features, chunk_size):
+            products = rows @ leaves[:, col_start : col_start + chunk_size]
+            add_sibling_sums(products, first, col_start, block_starts, arity, deepest, parted)
     return parted

@@ -128,11 +128,13 @@ def greedy_start(Z, graph):
     heads, tails, weights = [edges.row], [edges.col], [edges.data]
     n_ends = None
     while True:
-        heads_, tails_, weights_ = map(np.concatenate, (heads, tails, weights))
+        all_heads, all_tails, all_weights = map(np.concatenate, (heads, tails, weights))
         # Strongest first; ties by feature index, so that the path does not depend on the
         # sort's whims.
-        taken = np.lexsort((tails_, heads_, -weights_))
-        path, degree = greedy_path(n_features, heads_[taken].astype(np.int64), tails_[taken].astype(np.int64))
+        taken = np.lexsort((all_tails, all_heads, -all_weights))
+        path, degree = greedy_path(
+            n_features, all_heads[taken].astype(np.int64), all_tails[taken].astype(np.int64)
+        )
         ends = np.flatnonzero(degree < 2)
         # One fragment has two ends (a single feature: one, counted once); a round that
         # finds no join between the ends' strongest correlations is the last.

@@ -201,3 +201,23 @@ def test_tensor_network_benchmark_quick_on_digits():
     assert float(re.search(r"\*\*([\d.]+)\*\*", cells[2]).group(1)) > 95
     ablation = run("--ablation", "--ablation-datasets", "digits", "--seeds", "1")
     assert [line.split(" | ")[0][2:] for line in ablation.splitlines()[2:12]] == list(ABLATION)
+
+
+def test_bench_reorder_quick():
+    """The speed, quality and dask tables: every row fitted, seriation as good as the
+    natural order on the walk (its neighbours are the walk's) and better than the row-major
+    order on the field (a 2-D field read row by row breaks at every row's end)."""
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_reorder.py"), "--quick", "--dask", "600"],
+        capture_output=True, text=True, timeout=600, check=True,
+    )
+    speed, quality, dask = result.stdout.strip().split("\n\n")
+    (walk,) = [line for line in speed.splitlines() if line.startswith("| 300 |")]
+    seriation, cuts, oriented, natural = map(float, walk.split(" | ")[-1].rstrip(" |").split(" / "))
+    assert seriation >= natural - 1e-3 and oriented >= cuts
+    rows = {line.split(" | ")[0][2:]: line for line in quality.splitlines()[2:]}
+    assert set(rows) == {"field", "blocks"}
+    field, field_natural = map(float, rows["field"].split(" | ")[-1].rstrip(" |").split(" / "))
+    assert field > field_natural
+    (dask_row,) = dask.splitlines()[2:]
+    assert dask_row.startswith("| 600 | 500 |") and 0 < float(dask_row.split(" | ")[-1][:-2]) <= 1

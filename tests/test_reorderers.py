@@ -216,6 +216,19 @@ def test_nearest_neighbours_are_exact_with_ties(chunk_size):
     for k in (1, 3, 39, 50):
         graph = abs_correlation_graph(X, n_neighbors=k, chunk_size=chunk_size).toarray()
         np.testing.assert_allclose(graph, reference_neighbours(X, k), rtol=0, atol=1e-12)
+    # Every pair within float32's resolution of every other, so every row is recomputed in
+    # float64; which of the (rounding-level) ties it keeps is not asserted, only that each
+    # row keeps k edges of the largest |rho| with their float64 weights.
+    near = X[:, :1] + 1e-6 * rng.standard_normal((120, 30))
+    rho = abs_correlation(near)
+    for k in (2, 5):
+        graph = abs_correlation_graph(near, n_neighbors=k, chunk_size=chunk_size).toarray()
+        kept = graph > 0
+        assert np.all(kept.sum(axis=1) >= k)
+        np.testing.assert_allclose(graph[kept], rho[kept], rtol=0, atol=1e-12)
+        own = [np.sort(graph[row][graph[row] > 0])[-k:] for row in range(30)]
+        best = np.sort(rho, axis=1)[:, -k:]
+        np.testing.assert_allclose(own, best, rtol=0, atol=1e-12)
 
 
 def test_nearest_neighbours_in_parallel_are_the_same():
