@@ -121,7 +121,8 @@ def test_improve_path_ends_at_a_local_optimum(seed):
         reversed_ = np.concatenate([path[:p], path[p:q][::-1], path[q:]])
         assert total_similarity(rho, reversed_) <= best + 1e-9
     for start_, length in ((s, l) for l in (1, 2, 3) for s in range(n_features - l + 1)):
-        segment, rest = path[start_ : start_ + length], np.delete(path, np.arange(start_, start_ + length))
+        stretch = np.arange(start_, start_ + length)
+        segment, rest = path[stretch], np.delete(path, stretch)
         for place in range(len(rest) + 1):
             for piece in (segment, segment[::-1]):
                 moved = np.concatenate([rest[:place], piece, rest[place:]])
