@@ -579,8 +579,10 @@ NET_CLASSES = [
      {"module__d_model": junk, "module__d_state": junk, "module__n_layers": junk}),
     ("TensorNetworkClassifier", {"module__rank": st.integers(1, 4),
                                  "module__theta": st.floats(0.01, 1.0),
-                                 "module__init_noise": st.floats(0, 1)},
-     {"module__rank": junk, "module__theta": junk, "module__init_noise": junk}),
+                                 "module__init_noise": st.floats(0, 1),
+                                 "linear_start": st.sampled_from(["auto", None])},
+     {"module__rank": junk, "module__theta": junk, "module__init_noise": junk,
+      "linear_start": junk}),
 ]
 TRAINING = (
     # "default": the default validation split; None: training on every sample.

@@ -558,7 +558,7 @@ _DOC = """{summary}
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation and batch shuffling (the caller's torch RNG is left
         as it was).
-{target_parameters}    **kwargs : dict
+{parameters}{target_parameters}    **kwargs : dict
         Any other skorch parameter, e.g. ``callbacks`` or ``optimizer__weight_decay``.
 
     Attributes
@@ -635,8 +635,9 @@ def _module_parameters(module):
     return "\n".join(f"    {line}".rstrip() for line in documented).rstrip()
 
 
-def _documented(summary):
-    """Class decorator: fill the shared docstring template for one network estimator."""
+def _documented(summary, parameters=""):
+    """Class decorator: fill the shared docstring template for one network estimator;
+    ``parameters`` documents the class's own, in the template's indentation."""
 
     def decorate(cls):
         regressor = issubclass(cls, _NetRegressor)
@@ -665,6 +666,7 @@ def _documented(summary):
             loss_note="" if regressor else " on the network's logits",
             lr=lr,
             stratified="" if regressor else ", stratified=True",
+            parameters=parameters,
             target_parameters=_REGRESSOR_PARAMETERS if regressor else "",
             attributes=_REGRESSOR_ATTRIBUTES if regressor else _CLASSIFIER_ATTRIBUTES,
             dataset="load_diabetes" if regressor else "load_digits",

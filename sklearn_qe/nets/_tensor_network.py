@@ -7,9 +7,14 @@ tensors contract to, with the embedding ``phi`` of :func:`sklearn_qe.entanglemen
 """
 
 import math
+import warnings
 
 import numpy as np
 import torch
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, Ridge
+from skorch.utils import data_from_dataset, to_numpy
 from torch import nn
 
 from .._partitions import canonical_tree, halves, max_canonical_level
@@ -244,7 +249,10 @@ class TreeTensorNet(nn.Module):
     weighted mean of the ``t_n`` over their halves, up to the normalisation: the network
     starts near a linear model of the features, which every tensor network whose embedding
     has a constant entry contains (width 2 carries a running sum), and learns the
-    interactions from there.
+    interactions from there. :class:`TensorNetworkClassifier` and
+    :class:`TensorNetworkRegressor` go one step further by default: they set the network to
+    a linear model fitted to the training split (:meth:`load_linear_model`) and train from
+    there.
 
     Parameters
     ----------
@@ -333,6 +341,7 @@ class TreeTensorNet(nn.Module):
         super().__init__()
         self.n_features, self.n_outputs = n_features, n_outputs
         self.theta, self.shape, self.embedding = theta, shape, embedding
+        self.init_noise = init_noise
         self.ranks = tuple(ranks)
         self.blocks = _network_blocks(n_features, shape)
         widths = _edge_widths(self.blocks, ranks, n_outputs)
@@ -374,6 +383,121 @@ class TreeTensorNet(nn.Module):
         arity = nodes.arities[group]
         core = nodes.cores[group][row]
         return core.reshape((nodes.child_width,) * arity + (core.shape[-1],))
+
+    def load_linear_model(self, coef, intercept):
+        """Set the node tensors to compute the linear model ``intercept + coef @ x``.
+
+        Every tensor network whose embedding has a constant entry contains the linear
+        models: with ``phi(x_n)`` proportional to ``(1, t_n)``, ``t_n = pi theta x_n``, a node
+        whose vector holds ``(1, s_1, ..., s_r)`` carries ``r`` linear functions of its
+        features next to the constant, and its parent adds its children's. A block of at
+        most ``r`` features carries each ``t_n``; a larger one carries ``coef``'s ``r`` leading
+        right singular directions over its features, so that ``r = min(rank) - 1`` channels
+        hold the best rank-``r`` approximation of ``coef`` (the nearest in Frobenius norm),
+        and the root maps them to the outputs. The root and the directions share the
+        singular values (square roots on each side): a weak model starts with small
+        channels, a strong one with channels near 1. A node's other channels pass its
+        children's up as means, as in ``init="linear"``. Gaussian noise of standard
+        deviation ``init_noise`` is then added to every node tensor.
+
+        The outputs are the model's values divided by a positive factor per sample, the
+        norms of the root's children's vectors (see :meth:`forward`): the class that a
+        linear classifier predicts is kept exactly, its logits lose some confidence.
+
+        Parameters
+        ----------
+        coef : array-like of shape (n_outputs, n_features)
+            Weights of the features ``x`` that :meth:`forward` receives.
+        intercept : array-like of shape (n_outputs,)
+            The model's value at ``x = 0``.
+
+        Returns
+        -------
+        n_channels : int
+            ``r``: the rank of ``coef`` that the network carries.
+        """
+        if self.embedding != "affine":
+            raise ValueError(
+                "A linear model of the features is a tensor of this network only with "
+                f"embedding='affine' ((1, t) / |(1, t)|), got embedding={self.embedding!r}."
+            )
+        coef = np.asarray(coef, dtype=np.float64) / (math.pi * self.theta)  # weights of t
+        intercept = np.asarray(intercept, dtype=np.float64)
+        if coef.shape != (self.n_outputs, self.n_features) or intercept.shape != (self.n_outputs,):
+            raise ValueError(
+                f"coef and intercept must have shapes ({self.n_outputs}, {self.n_features}) and "
+                f"({self.n_outputs},), got {coef.shape} and {intercept.shape}."
+            )
+        left, singular, right = np.linalg.svd(coef, full_matrices=False)
+        rank = int(np.sum(singular > singular[:1] * coef.shape[1] * np.finfo(float).eps))
+        n_channels = min(rank, min(self.ranks, default=2) - 1)
+        # The root and the directions share the singular values, so that a weak model (a
+        # useless one: small values) starts with small channels, which leave the network
+        # free to learn interactions, and a strong one with channels near 1.
+        balance = np.sqrt(singular[:n_channels])
+        mixing = left[:, :n_channels] * balance  # root: channels -> outputs
+        directions = right[:n_channels] * balance[:, None]  # (n_channels, n_features)
+        coef = mixing @ directions
+
+        def carries_each(block):  # a leaf carries its t; a small block each of its t's
+            return len(block) <= max(n_channels, 1)
+
+        def n_used(block):  # channels that carry the model
+            return len(block) if carries_each(block) else n_channels
+
+        def scale(block):
+            # A block's share of the directions has norm about sqrt(|K| / N); dividing its
+            # channels by that keeps them, and the entries of every node, near 1.
+            return 1.0 if carries_each(block) else math.sqrt(len(block) / self.n_features)
+
+        scales = [[scale(block) for block in blocks] for blocks in self.blocks]
+        scales[0] = [1.0]  # the root's outputs are the model itself
+
+        def channel_map(level, index, child):
+            """The matrix from a child's channels to its parent's (rows: the parent's)."""
+            block, child_block = self.blocks[level][index], self.blocks[level + 1][child]
+            if carries_each(child_block):
+                if level == 0:
+                    unscaled = coef[:, child_block]
+                elif carries_each(block):  # the child's t's go to their places in the parent
+                    unscaled = (block[:, None] == child_block[None, :]).astype(float)
+                else:
+                    unscaled = directions[:, child_block]
+            else:
+                unscaled = mixing if level == 0 else np.eye(n_channels)
+            return unscaled * (scales[level + 1][child] / scales[level][index])
+
+        with torch.no_grad():
+            for level, nodes in enumerate(self.levels):
+                blocks, child_blocks = self.blocks[level], self.blocks[level + 1]
+                cores = [np.zeros(core.shape) for core in nodes.cores]
+                # The root's outputs are the model; an inner node's vector is (1, channels).
+                first = 0 if level == 0 else 1
+                for index, children in enumerate(_children_of(blocks, child_blocks)):
+                    group, row = nodes.slots[index]
+                    core = cores[group][row]
+                    if level == 0:
+                        core[0] = intercept
+                    else:
+                        core[0, 0] = 1.0
+                    for position, child in enumerate(children):
+                        part = channel_map(level, index, child)
+                        # Entry c of this child with the others' constants: the first
+                        # child's index varies slowest in the flattened outer product.
+                        stride = nodes.child_width ** (len(children) - 1 - position)
+                        core[stride * np.arange(1, part.shape[1] + 1), first : first + len(part)] = part.T
+                        if level > 0:
+                            # The other channels pass up as means, as in the linear init,
+                            # so that what a node learns to carry there reaches the root.
+                            free = np.arange(
+                                max(n_used(blocks[index]), n_used(child_blocks[child])) + 1,
+                                min(nodes.child_width, core.shape[1]),
+                            )
+                            core[stride * free, free] = 1.0 / len(children)
+                for parameter, core in zip(nodes.cores, cores):
+                    noise = self.init_noise * torch.randn(parameter.shape)
+                    parameter.copy_(torch.as_tensor(core, dtype=parameter.dtype) + noise)
+        return n_channels
 
     def forward_factored(self, X):
         """The network's values as ``outputs * exp(log_scale)``, without under- or overflow.
@@ -422,14 +546,165 @@ _TENSOR_NETWORK = (
     "canonical tree of the features (1-D; ``module__shape=(H, W)`` for images)"
 )
 
+_LINEAR_START = """\
+    linear_start : "auto", estimator or None, default="auto"
+        Before training, fit a linear model to the training split and set the network to
+        it (:meth:`TreeTensorNet.load_linear_model`, which keeps the best
+        rank-``(min(rank) - 1)`` approximation of its weights), so that training starts
+        where {linear} ends and learns the interactions from there.
+        ``"auto"``: {auto},
+        whichever has the least loss on the validation split (``{default}`` when
+        ``train_split=None``). An estimator is cloned and fitted, and must have ``coef_``
+        and ``intercept_`` (a linear model of ``X`` as the network receives it). ``None``
+        starts from the module's ``init``. Needs ``module__embedding="affine"``.
+"""
 
-@_documented(f"{_TENSOR_NETWORK}, for classification.")
-class TensorNetworkClassifier(_NetClassifier):
-    def __init__(self, module=TreeTensorNet, *, lr=1e-2, **kwargs):
+
+# Regularisation of the linear start, strong to weak: the validation split picks (the
+# middle value, scikit-learn's default, without one).
+_LOGISTIC_CS = 10.0 ** np.arange(-3, 4)
+_RIDGE_ALPHAS = 10.0 ** np.arange(3, -4, -1)
+
+
+class _LinearStartMixin:
+    """Start training from a linear model of the training split (``linear_start``)."""
+
+    def __init__(self, module=TreeTensorNet, *, lr=3e-3, linear_start="auto", **kwargs):
         super().__init__(module, lr=lr, **kwargs)
+        self.linear_start = linear_start
+
+    def _check_training_params(self):
+        super()._check_training_params()
+        start = self.linear_start
+        if isinstance(start, str) and start != "auto":
+            raise ValueError(f"linear_start must be 'auto', None or an estimator, got {start!r}.")
+        if not (start is None or isinstance(start, str) or hasattr(start, "fit")):
+            raise TypeError(
+                "linear_start must be 'auto', None or a scikit-learn linear estimator (with "
+                f"coef_ and intercept_ once fitted), got {start!r}."
+            )
+
+    def initialize_module(self):
+        super().initialize_module()
+        # Every new network starts from the linear model; the first split of the data
+        # (the start of its first training) fits it on the training part only.
+        self._linear_start_due_ = self.linear_start is not None
+        return self
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        train, valid = super().get_split_datasets(X, y, **fit_params)
+        if getattr(self, "_linear_start_due_", False):
+            if not hasattr(self.module_, "load_linear_model"):
+                raise TypeError(
+                    f"linear_start needs a module with load_linear_model (TreeTensorNet), got "
+                    f"{type(self.module_).__name__}: set linear_start=None."
+                )
+            if getattr(self.module_, "embedding", "affine") != "affine":
+                raise ValueError(
+                    "linear_start sets the network to a linear model of the features, which it "
+                    "holds only with module__embedding='affine', got "
+                    f"{self.module_.embedding!r}: set linear_start=None."
+                )
+            X_train, y_train = map(to_numpy, data_from_dataset(train))
+            held_out = None if valid is None else tuple(map(to_numpy, data_from_dataset(valid)))
+            coef, intercept = self._linear_model(X_train, y_train, held_out)
+            self.module_.load_linear_model(coef, intercept)
+            self._linear_start_due_ = False
+        return train, valid
+
+    def _fitted_linear_estimator(self, grid, X, y, valid):
+        """The fitted ``linear_start``; for "auto", the model of ``grid`` (estimators from
+        strong to weak regularisation) with the least ``self._validation_loss`` on the
+        validation split ``valid`` (the middle one without a split). Returns it with its
+        ``coef_`` and ``intercept_`` as float64 arrays of 2 and 1 dimensions."""
+        if isinstance(self.linear_start, str):
+            candidates = grid if valid is not None else grid[len(grid) // 2 : len(grid) // 2 + 1]
+            with warnings.catch_warnings():
+                # A starting point, not an answer: an unconverged solver is good enough.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fitted = [candidate.fit(X, y) for candidate in candidates]
+            losses = [self._validation_loss(model, *valid) for model in fitted] if valid else [0]
+            estimator = fitted[int(np.argmin(np.nan_to_num(losses, nan=np.inf)))]
+        else:
+            estimator = clone(self.linear_start).fit(X, y)
+        try:
+            coef = np.atleast_2d(np.asarray(estimator.coef_, dtype=np.float64))
+            intercept = np.ravel(np.asarray(estimator.intercept_, dtype=np.float64))
+        except AttributeError:
+            raise TypeError(
+                f"linear_start={self.linear_start!r} has no coef_ and intercept_ once fitted: "
+                "pass a linear model (e.g. LogisticRegression, Ridge) or None."
+            ) from None
+        if coef.shape[-1] != X.shape[1]:
+            raise ValueError(
+                f"linear_start's coef_ has shape {coef.shape}; it must have a column for each "
+                f"of the {X.shape[1]} features."
+            )
+        return estimator, coef, np.broadcast_to(intercept, coef.shape[:1]).copy()
 
 
-@_documented(f"{_TENSOR_NETWORK}, for regression.")
-class TensorNetworkRegressor(_NetRegressor):
-    def __init__(self, module=TreeTensorNet, *, lr=1e-2, **kwargs):
-        super().__init__(module, lr=lr, **kwargs)
+@_documented(
+    f"{_TENSOR_NETWORK}, for classification.",
+    _LINEAR_START.format(
+        linear="logistic regression",
+        auto="``LogisticRegression(C=C)``, ``C`` = 0.001, 0.01, ..., 1000",
+        default="C=1",
+    ),
+)
+class TensorNetworkClassifier(_LinearStartMixin, _NetClassifier):
+    @staticmethod
+    def _validation_loss(model, X, y):
+        """Log-loss of ``model`` on the samples of the classes it saw."""
+        seen = np.isin(y, model.classes_)
+        proba = model.predict_proba(X[seen])
+        true = proba[np.arange(len(proba)), np.searchsorted(model.classes_, y[seen])]
+        return -np.log(np.clip(true, 1e-15, None)).mean()
+
+    def _linear_model(self, X, y, valid):
+        """Logits ``(n_classes, n_features)`` and ``(n_classes,)``, centred over classes
+        (softmax ignores a shift common to all), from the training split."""
+        coef = np.zeros((self.n_outputs_, X.shape[1]))
+        intercept = np.zeros(self.n_outputs_)
+        seen = np.unique(y)
+        if len(seen) > 1:  # else no model to fit: the one class seen, the others below it
+            grid = [LogisticRegression(C=C, max_iter=1000) for C in _LOGISTIC_CS]
+            estimator, seen_coef, seen_intercept = self._fitted_linear_estimator(grid, X, y, valid)
+            seen = getattr(estimator, "classes_", seen)
+            if len(seen_coef) == 1 and len(seen) == 2:  # binary: one decision function
+                seen_coef = np.vstack([-seen_coef, seen_coef]) / 2
+                seen_intercept = np.array([-seen_intercept[0], seen_intercept[0]]) / 2
+            if seen_coef.shape[0] != len(seen):
+                raise ValueError(
+                    f"linear_start's coef_ has {seen_coef.shape[0]} rows for {len(seen)} "
+                    "classes; it must score each class (or, with two, the second)."
+                )
+            coef[seen], intercept[seen] = seen_coef, seen_intercept
+        # A class missing from the split gets a logit below every seen one.
+        unseen = np.setdiff1d(np.arange(self.n_outputs_), seen)
+        intercept[unseen] = intercept[seen].min() - np.log(len(y))
+        return coef - coef.mean(axis=0), intercept - intercept.mean()
+
+
+@_documented(
+    f"{_TENSOR_NETWORK}, for regression.",
+    _LINEAR_START.format(
+        linear="ridge regression",
+        auto="``Ridge(alpha=alpha)``, ``alpha`` = 1000, 100, ..., 0.001",
+        default="alpha=1",
+    ),
+)
+class TensorNetworkRegressor(_LinearStartMixin, _NetRegressor):
+    @staticmethod
+    def _validation_loss(model, X, y):
+        return np.mean((model.predict(X) - y) ** 2)
+
+    def _linear_model(self, X, y, valid):
+        """Weights ``(n_targets, n_features)`` and ``(n_targets,)`` of the (standardized)
+        targets, from the training split."""
+        grid = [Ridge(alpha=alpha) for alpha in _RIDGE_ALPHAS]
+        _, coef, intercept = self._fitted_linear_estimator(grid, X, y, valid)
+        if coef.shape[0] != self.n_outputs_:
+            raise ValueError(
+                f"linear_start's coef_ has {coef.shape[0]} rows for {self.n_outputs_} targets."
+            )
+        return coef, intercept
