@@ -28,7 +28,7 @@ sequence, as an 8x8 image, and placed at random on a 16x16 canvas (2-D reorderin
 CNN).
 
 Run: ``python benchmarks/paper_table.py`` (every dataset and order, 3 seeds: a few hours on 2
-cores; the README says which subsets it ran) or ``--quick`` (two epochs, one seed: checks that
+cores; docs/benchmarks.md says which subsets it ran) or ``--quick`` (two epochs, one seed: checks that
 everything runs, its accuracies mean nothing).
 """
 

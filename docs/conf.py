@@ -39,7 +39,8 @@ autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
-# README.md is included as the index and the user guide: GitHub-style tables and headings.
+# README.md is included in the index and the user guide, whose pages are Markdown too:
+# GitHub-style tables and headings.
 myst_heading_anchors = 3
 
 # Examples run during the build only when they take under about 30 s; the rest are shown as

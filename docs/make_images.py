@@ -1,4 +1,4 @@
-"""Regenerate the pictures of the README under docs/images/ (needs matplotlib).
+"""Regenerate the pictures of the user guide under docs/images/ (needs matplotlib).
 
 Run from the repository root: ``python docs/make_images.py``. Takes about a minute: the
 digits profiles measure ten one-vs-rest tensors per feature order.

@@ -6,7 +6,7 @@ in an arbitrary order. The grid holds candidate reorderings; each is fitted on t
 folds and scored on the held-out fold by the entanglement meter (minus the mean QE over the
 blocks shifted by half a block), so no network is trained. The chosen
 reordering then goes in front of a CNN. ``benchmarks/select_order.py`` compares this choice
-with an accuracy-scored grid over the CNN on several datasets (README).
+with an accuracy-scored grid over the CNN on several datasets (docs/benchmarks.md).
 """
 
 import time

@@ -50,7 +50,7 @@ class EntanglementMeter(BaseEstimator):
     default theta), where the embedding folds back and QE stops meaning locality. Scaling
     and theta set the numbers' scale (on digits, level-1 QE is 0.01 for [0, 1]-scaled
     pixels, 0.6 standardized): compare orders, datasets or widths only under the same
-    scaling, theta and ``max_samples``; README "How to read the numbers".
+    scaling, theta and ``max_samples``; the user guide, "How to read the numbers".
 
     QE never exceeds ``entanglement_ceiling_``, ``ln min(M, 2**|K|, 2**|K^c|)`` for M
     measured samples, which data without any structure reaches; the meter also measures the
@@ -316,8 +316,8 @@ class EntanglementMeter(BaseEstimator):
         which convolution kernels, state-space kernels and attention windows are not. On
         three series sets and dna this score ordered every pair of feature orders whose CNN
         test accuracies differ by 3 points or more as the accuracy did (84 pairs; for S4,
-        89% of 82), where the canonical partitions' QE tied or misranked some (README,
-        ``benchmarks/score_orders.py``). With ``shifted=False``, or where no level has
+        89% of 82), where the canonical partitions' QE tied or misranked some (user
+        guide, Benchmarks; ``benchmarks/score_orders.py``). With ``shifted=False``, or where no level has
         shifted blocks: minus the mean QE of the canonical partitions, level by level.
 
         X is measured with the settings ``fit`` used (theta, levels, shape, shifted, target,
@@ -604,7 +604,7 @@ def make_entanglement_scorer(**meter_params):
     ``EntanglementMeter(**meter_params).fit(estimator.transform(X), y).score_``, by default
     minus the mean QE of the blocks shifted by half a block (see
     :meth:`EntanglementMeter.score`). It picks, without training a network, the feature
-    order a locally connected network is most accurate with (README: how often it agrees).
+    order a locally connected network is most accurate with (the benchmarks of the user guide: how often it agrees).
 
     Parameters
     ----------

@@ -169,7 +169,7 @@ class EntanglementReorderer(_BaseReorderer):
     with ``leaf_ordering=None``, the paper's order.
 
     On real time series seriation restores the natural order's neighbour correlation and its
-    accuracy where the cuts fall short (``benchmarks/paper_table.py``, README).
+    accuracy where the cuts fall short (``benchmarks/paper_table.py``; user guide, Benchmarks).
 
     Parameters
     ----------

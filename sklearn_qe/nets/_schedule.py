@@ -103,8 +103,8 @@ def channel_schedule(
 
     Notes
     -----
-    Measured against Levine et al.'s experiment (``benchmarks/channel_schedule.py``; README,
-    "Levine et al.'s experiment"): where one of wide-base and wide-tip won beyond two
+    Measured against Levine et al.'s experiment (``benchmarks/channel_schedule.py``; user
+    guide, Benchmarks, "Levine et al.'s experiment"): where one of wide-base and wide-tip won beyond two
     standard errors, the rule mostly picked it, and missed where the shares of the coarsest
     and finest levels were too close to call (its schedule then comes out nearly flat).
     Compare its schedule with a wide base and a wide tip before relying on it.
