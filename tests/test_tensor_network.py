@@ -212,6 +212,7 @@ def _truncated(coef, rank):
     "n_features, n_outputs, rank, shape, n_channels",
     [
         (1, 2, [], None, 1),
+        (8, 3, 1, None, 0),  # width-1 edges carry the constant alone: the intercept
         (2, 3, 8, None, 2),
         (6, 3, [4, 2], None, 1),  # the width-2 edges of level 2 carry one channel
         (37, 2, 3, None, 2),

@@ -439,27 +439,32 @@ class TreeTensorNet(nn.Module):
         directions = right[:n_channels] * balance[:, None]  # (n_channels, n_features)
         coef = mixing @ directions
 
-        def carries_each(block):  # a leaf carries its t; a small block each of its t's
-            return len(block) <= max(n_channels, 1)
+        leaves = len(self.blocks) - 1
 
-        def n_used(block):  # channels that carry the model
-            return len(block) if carries_each(block) else n_channels
+        def carries_each(level, block):  # a leaf carries its t; a small block each of its t's
+            return level == leaves or len(block) <= n_channels
 
-        def scale(block):
+        def n_used(level, block):  # channels that carry the model
+            return len(block) if carries_each(level, block) else n_channels
+
+        def scale(level, block):
             # A block's share of the directions has norm about sqrt(|K| / N); dividing its
             # channels by that keeps them, and the entries of every node, near 1.
-            return 1.0 if carries_each(block) else math.sqrt(len(block) / self.n_features)
+            if level == 0 or carries_each(level, block):  # the root's outputs: the model
+                return 1.0
+            return math.sqrt(len(block) / self.n_features)
 
-        scales = [[scale(block) for block in blocks] for blocks in self.blocks]
-        scales[0] = [1.0]  # the root's outputs are the model itself
+        scales = [
+            [scale(level, block) for block in blocks] for level, blocks in enumerate(self.blocks)
+        ]
 
         def channel_map(level, index, child):
             """The matrix from a child's channels to its parent's (rows: the parent's)."""
             block, child_block = self.blocks[level][index], self.blocks[level + 1][child]
-            if carries_each(child_block):
+            if carries_each(level + 1, child_block):
                 if level == 0:
                     unscaled = coef[:, child_block]
-                elif carries_each(block):  # the child's t's go to their places in the parent
+                elif carries_each(level, block):  # the child's t's go to their places
                     unscaled = (block[:, None] == child_block[None, :]).astype(float)
                 else:
                     unscaled = directions[:, child_block]
@@ -480,19 +485,19 @@ class TreeTensorNet(nn.Module):
                         core[0] = intercept
                     else:
                         core[0, 0] = 1.0
+                    own = n_used(level, blocks[index])
                     for position, child in enumerate(children):
                         part = channel_map(level, index, child)
                         # Entry c of this child with the others' constants: the first
                         # child's index varies slowest in the flattened outer product.
                         stride = nodes.child_width ** (len(children) - 1 - position)
-                        core[stride * np.arange(1, part.shape[1] + 1), first : first + len(part)] = part.T
+                        rows = stride * np.arange(1, part.shape[1] + 1)
+                        core[rows, first : first + len(part)] = part.T
                         if level > 0:
                             # The other channels pass up as means, as in the linear init,
                             # so that what a node learns to carry there reaches the root.
-                            free = np.arange(
-                                max(n_used(blocks[index]), n_used(child_blocks[child])) + 1,
-                                min(nodes.child_width, core.shape[1]),
-                            )
+                            used = max(own, n_used(level + 1, child_blocks[child]))
+                            free = np.arange(used + 1, min(nodes.child_width, core.shape[1]))
                             core[stride * free, free] = 1.0 / len(children)
                 for parameter, core in zip(nodes.cores, cores):
                     noise = self.init_noise * torch.randn(parameter.shape)
