@@ -10,7 +10,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bad_inputs import COMMON_BAD_INPUTS
 from sklearn_qe import (
@@ -22,11 +21,6 @@ from sklearn_qe import (
     make_entanglement_scorer,
     mean_block_geometry,
 )
-
-
-@parametrize_with_checks([EntanglementMeter(), EntanglementMeter(levels=1, max_samples=10)])
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder
-from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch.callbacks import Callback, EarlyStopping
 
 from sklearn_qe import EntanglementReorderer
@@ -35,48 +34,6 @@ from sklearn_qe.nets._modules import LocalSelfAttention, S4DLayer
 
 CLASSIFIERS = [LocalCNNClassifier, S4Classifier, LocalAttentionClassifier]
 REGRESSORS = [LocalCNNRegressor, S4Regressor, LocalAttentionRegressor]
-
-# sklearn checks that fail for reasons structural to skorch, not to these estimators.
-STRUCTURAL = {
-    "check_no_attributes_set_in_init": (
-        "skorch's NeuralNet.__init__ sets history_, initialized_ and virtual_params_, and "
-        "stores its routed keyword parameters (iterator_train__shuffle) as attributes"
-    ),
-    "check_set_params": (
-        "skorch lists its private _params_to_validate set among the parameters; setting it "
-        "to a number, as the check does, breaks skorch's set_params"
-    ),
-}
-FLOAT32_SUBSET = {
-    "check_methods_subset_invariance": (
-        "float32 network: BLAS blocking depends on the batch size, so outputs on a subset "
-        "differ at the 1e-7 level, just above the check's tolerance"
-    ),
-}
-
-# They fit once per sparse format and check only that fit and predict go through (the nets
-# densify sparse input): one epoch is enough, and 20 per format would take minutes.
-SPARSE_CHECKS = {
-    "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix",
-    "check_estimator_sparse_tag",
-}
-
-
-def _expected_failed_checks(estimator):
-    if isinstance(estimator, tuple(REGRESSORS)):
-        return {**STRUCTURAL, **FLOAT32_SUBSET}
-    return STRUCTURAL
-
-
-@parametrize_with_checks(
-    [Net(max_epochs=20, random_state=0) for Net in CLASSIFIERS + REGRESSORS],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible(estimator, check):
-    if check.func.__name__ in SPARSE_CHECKS:
-        estimator = clone(estimator).set_params(max_epochs=1)
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

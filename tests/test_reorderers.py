@@ -8,7 +8,6 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bad_inputs import COMMON_BAD_INPUTS
 from sklearn_qe import (
@@ -23,17 +22,6 @@ from sklearn_qe._correlation import standardized_columns
 from sklearn_qe._cut_tree import _repair_balance, cut_tree_order
 from sklearn_qe._igtd import _pair_ranks, feature_distances, igtd_order, position_distances
 from sklearn_qe._leaf_ordering import adjacent_similarity
-
-
-@parametrize_with_checks(
-    [
-        EntanglementReorderer(),
-        EntanglementReorderer(method="cuts", random_state=0),
-        IGTDReorderer(max_steps=30),
-    ]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def smooth_process(n_samples=400, n_features=64, seed=0):

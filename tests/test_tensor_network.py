@@ -9,23 +9,12 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.tree import DecisionTreeRegressor
-from sklearn.utils.estimator_checks import parametrize_with_checks
-from test_nets import STRUCTURAL
 
 from sklearn_qe._partitions import canonical_tree, max_canonical_level
 from sklearn_qe.nets import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
 from sklearn_qe.nets._tensor_network import _children_of, _linear_core
 
 ESTIMATORS = [TensorNetworkClassifier, TensorNetworkRegressor]
-
-
-# Only the failures structural to skorch, which test_nets lists with their reasons.
-@parametrize_with_checks(
-    [Net(max_epochs=10, random_state=0) for Net in ESTIMATORS],
-    expected_failed_checks=lambda net: STRUCTURAL,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def _children(net, level, index):
