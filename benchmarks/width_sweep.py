@@ -23,10 +23,11 @@ Datasets:
 
 Training: at most ``--max-epochs`` epochs, early stopping after ``--patience`` epochs
 without a better loss on a validation split carved from the training split, the best
-epoch's weights kept (lr 1e-2, batch 64). Printed: per dataset the QE and widths per level,
-then train and test accuracy per width; the plot goes to ``docs/images/width_sweep.png``.
+epoch's weights kept; the network's defaults otherwise (its linear start, lr 3e-3, batch
+64). Printed: per dataset the QE and widths per level, then train and test accuracy per
+width; the plot goes to ``docs/images/width_sweep.png``.
 
-Run: ``python benchmarks/width_sweep.py`` (about 20 minutes on 2 cores with ``--n-jobs 2``),
+Run: ``python benchmarks/width_sweep.py`` (about 12 minutes on 2 cores with ``--n-jobs 2``),
 ``--quick`` for a smoke run (two epochs, the meter on 100 samples: its numbers mean nothing).
 """
 
