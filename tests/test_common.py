@@ -4,7 +4,6 @@ The skorch networks fail two checks for reasons structural to skorch (``STRUCTUR
 with its reason), and the float32 regressors a third.
 """
 
-import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from skorch import NeuralNet
