@@ -28,7 +28,8 @@ test: install
 # The numerical tests and doctests once more under OpenBLAS's most basic x86-64 kernel: sums in
 # another order must not change a result (CI runs this after `make test`).
 NUMERICAL_TESTS := README.md docs/usage.md docs/scaling.md sklearn_qe tests/test_entanglement.py tests/test_partitions.py \
-	tests/test_leaf_ordering.py tests/test_reorderers.py tests/test_meter.py
+	tests/test_leaf_ordering.py tests/test_reorderers.py tests/test_meter.py \
+	tests/test_common.py::test_core_estimators
 test-blas: install
 	OPENBLAS_CORETYPE=Prescott $(PY) -m pytest -q $(NUMERICAL_TESTS)
 

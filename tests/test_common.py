@@ -6,7 +6,6 @@ with its reason), and the float32 regressors a third.
 
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from skorch import NeuralNet
 
 from sklearn_qe import EntanglementMeter, EntanglementReorderer, IGTDReorderer
 from sklearn_qe.nets import (
@@ -47,12 +46,14 @@ SPARSE_CHECKS = {
     "check_estimator_sparse_tag",
 }
 
-ESTIMATORS = [
+CORE_ESTIMATORS = [
     EntanglementMeter(),
     EntanglementMeter(levels=1, max_samples=10),
     EntanglementReorderer(),
     EntanglementReorderer(method="cuts", random_state=0),
     IGTDReorderer(max_steps=30),
+]
+NETS = [
     *[
         Net(max_epochs=20, random_state=0)
         for Net in (LocalCNNClassifier, S4Classifier, LocalAttentionClassifier)
@@ -63,14 +64,20 @@ ESTIMATORS = [
 ]
 
 
-def _expected_failed_checks(estimator):
-    if isinstance(estimator, FLOAT32_REGRESSORS):
+# Apart from the networks: the numerical core (make test-blas runs these again).
+@parametrize_with_checks(CORE_ESTIMATORS)
+def test_core_estimators(estimator, check):
+    check(estimator)
+
+
+def _expected_failed_checks(net):
+    if isinstance(net, FLOAT32_REGRESSORS):
         return {**STRUCTURAL, **FLOAT32_SUBSET}
-    return STRUCTURAL if isinstance(estimator, NeuralNet) else {}
+    return STRUCTURAL
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
-def test_sklearn_compatible(estimator, check):
-    if isinstance(estimator, NeuralNet) and check.func.__name__ in SPARSE_CHECKS:
+@parametrize_with_checks(NETS, expected_failed_checks=_expected_failed_checks)
+def test_networks(estimator, check):
+    if check.func.__name__ in SPARSE_CHECKS:
         estimator = clone(estimator).set_params(max_epochs=1)
     check(estimator)
