@@ -107,9 +107,10 @@ def compare(names, seeds, quick):
         cells = []
         for model_name in MODELS:
             nets = model_name in ("CNN", "tensor network")
+            settings = epochs if nets else {}
             runs = np.array(
                 [
-                    evaluate(make_model(model_name, data, readout, seed, **(epochs if nets else {})), data)
+                    evaluate(make_model(model_name, data, readout, seed, **settings), data)
                     for seed in range(seeds if model_name == "tensor network" else 1)
                 ]
             )

@@ -623,7 +623,7 @@ class _LinearStartMixin:
         validation split ``valid`` (the middle one without a split). Returns it with its
         ``coef_`` and ``intercept_`` as float64 arrays of 2 and 1 dimensions."""
         if isinstance(self.linear_start, str):
-            candidates = grid if valid is not None else grid[len(grid) // 2 : len(grid) // 2 + 1]
+            candidates = grid if valid is not None else [grid[len(grid) // 2]]
             with warnings.catch_warnings():
                 # A starting point, not an answer: an unconverged solver is good enough.
                 warnings.simplefilter("ignore", ConvergenceWarning)
