@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 
 DATA := data
 
-.PHONY: install demo test test-blas bench data paper docs clean
+.PHONY: install demo test test-blas lint bench data paper docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ NUMERICAL_TESTS := README.md docs/usage.md docs/scaling.md sklearn_qe tests/test
 	tests/test_common.py::test_core_estimators
 test-blas: install
 	OPENBLAS_CORETYPE=Prescott $(PY) -m pytest -q $(NUMERICAL_TESTS)
+
+# ruff's lint rules and formatting (pyproject.toml), checked, never rewritten (CI runs this).
+LINT_INSTALLED := $(VENV)/.lint-installed
+$(LINT_INSTALLED): $(INSTALLED)
+	$(PY) -m pip install -e ".[lint]"
+	touch $@
+
+lint: $(LINT_INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: install
 	$(PY) benchmarks/bench_meter.py

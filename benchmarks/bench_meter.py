@@ -95,7 +95,9 @@ def main():
                 parallel[backend] = time.perf_counter() - start
             # BLAS called from two threads at once may block its sums differently: the
             # numbers agree to rounding, not bit for bit.
-            np.testing.assert_allclose(np.concatenate(two.partition_entanglement_), library_qe, atol=1e-12)
+            np.testing.assert_allclose(
+                np.concatenate(two.partition_entanglement_), library_qe, atol=1e-12
+            )
         print(
             f"| {n_samples} | {n_features} | {library:.2f} | {mark}{naive:.1f} "
             f"| {mark}{naive / library:.0f}x | {floor:.2f} | {floor / library:.0%} "

@@ -119,8 +119,10 @@ def natural_correlation(data, n_features, n_samples):
 
 
 def speed_table(sizes, max_cuts):
-    print("| N | M | graph | seriation (s) | peak (MB) | cuts (s) | + orientation (s) | peak (MB) "
-          "| neighbour abs corr: seriation / cuts / oriented / natural |")
+    print(
+        "| N | M | graph | seriation (s) | peak (MB) | cuts (s) | + orientation (s) | peak (MB) "
+        "| neighbour abs corr: seriation / cuts / oriented / natural |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n_features in sizes:
         n_samples = 1000 if n_features < 1000 else 500
@@ -128,10 +130,13 @@ def speed_table(sizes, max_cuts):
         cuts = None
         if n_features <= max_cuts:
             cuts = in_fresh_process("walk", n_features, n_samples, "cuts")
-        graph = "dense" if n_features <= EntanglementReorderer._auto_dense_features else "16 neighbours"
+        graph = (
+            "dense" if n_features <= EntanglementReorderer._auto_dense_features else "16 neighbours"
+        )
         cut_cells = (
             f"{cuts['cuts']:.2f} | {cuts['orientation']:.2f} | {cuts['peak_mb']:.0f}"
-            if cuts else "not run | | "
+            if cuts
+            else "not run | | "
         )
         cut_corr = f"{cuts['corr cuts']:.4f} / {cuts['corr']:.4f}" if cuts else "- / -"
         print(
@@ -149,8 +154,11 @@ def quality_table(sizes):
         for n_features in sizes:
             result = in_fresh_process(data, n_features, 500, "seriation")
             natural = natural_correlation(data, n_features, 500)
-            print(f"| {data} | {n_features} | 500 | {result['seriation']:.2f} "
-                  f"| {result['corr']:.4f} / {natural:.4f} |", flush=True)
+            print(
+                f"| {data} | {n_features} | 500 | {result['seriation']:.2f} "
+                f"| {result['corr']:.4f} / {natural:.4f} |",
+                flush=True,
+            )
 
 
 def dask_table(n_features):
@@ -158,8 +166,11 @@ def dask_table(n_features):
     workers = " / ".join(f"{mb:.0f}" for mb in result["workers_peak_mb"])
     print("| N | M | time (s) | client peak (MB) | workers' peak (MB) | neighbour abs corr |")
     print("|---|---|---|---|---|---|")
-    print(f"| {n_features} | 500 | {result['seriation']:.1f} | {result['peak_mb']:.0f} "
-          f"| {workers} | {result['corr']:.4f} |", flush=True)
+    print(
+        f"| {n_features} | 500 | {result['seriation']:.1f} | {result['peak_mb']:.0f} "
+        f"| {workers} | {result['corr']:.4f} |",
+        flush=True,
+    )
 
 
 def neighbour_correlation(rho, order):
@@ -168,8 +179,10 @@ def neighbour_correlation(rho, order):
 
 def igtd_table():
     reference = {180: 5.0, 617: 22.0}
-    print("| N | steps | IGTDReorderer (s) | pure-Python IGTD (s) | speedup "
-          "| neighbour abs corr: natural / random / IGTD / entanglement (paper) / oriented |")
+    print(
+        "| N | steps | IGTDReorderer (s) | pure-Python IGTD (s) | speedup "
+        "| neighbour abs corr: natural / random / IGTD / entanglement (paper) / oriented |"
+    )
     print("|---|---|---|---|---|---|")
     for n_features in (180, 617):
         X, shuffle = random_walk(1000, n_features)
@@ -180,8 +193,13 @@ def igtd_table():
         seconds = time.perf_counter() - start
         paper = EntanglementReorderer(method="cuts", leaf_ordering=None, random_state=0).fit(X)
         oriented = EntanglementReorderer(method="cuts", random_state=0).fit(X)
-        orders = (np.argsort(shuffle), np.arange(n_features), igtd.permutation_,
-                  paper.permutation_, oriented.permutation_)
+        orders = (
+            np.argsort(shuffle),
+            np.arange(n_features),
+            igtd.permutation_,
+            paper.permutation_,
+            oriented.permutation_,
+        )
         corr = " / ".join(f"{neighbour_correlation(rho, order):.3f}" for order in orders)
         print(
             f"| {n_features} | {igtd.n_steps_} | {seconds:.2f} | ~{reference[n_features]:.0f} "
@@ -193,18 +211,29 @@ def igtd_table():
 def se_table():
     digits, _ = load_digits(return_X_y=True)
     walk, _ = random_walk(1000, 256)
-    for name, X, shape in (("digits 8x8 (2-D)", digits, (8, 8)), ("random walk, N=256 (1-D)", walk, None)):
+    for name, X, shape in (
+        ("digits 8x8 (2-D)", digits, (8, 8)),
+        ("random walk, N=256 (1-D)", walk, None),
+    ):
         shuffle = np.random.default_rng(1).permutation(X.shape[1])
         shuffled = X[:, shuffle]
         rows = {
-            "natural": EntanglementReorderer(shape=shape, random_state=0).fit(X).surrogate_entanglement_before_,
-            "random": EntanglementReorderer(shape=shape, random_state=0).fit(shuffled).surrogate_entanglement_before_,
+            "natural": EntanglementReorderer(shape=shape, random_state=0)
+            .fit(X)
+            .surrogate_entanglement_before_,
+            "random": EntanglementReorderer(shape=shape, random_state=0)
+            .fit(shuffled)
+            .surrogate_entanglement_before_,
             "IGTD": IGTDReorderer(shape=shape).fit(shuffled).surrogate_entanglement_,
-            "entanglement": EntanglementReorderer(shape=shape, random_state=0).fit(shuffled).surrogate_entanglement_,
+            "entanglement": EntanglementReorderer(shape=shape, random_state=0)
+            .fit(shuffled)
+            .surrogate_entanglement_,
         }
         n_levels = len(rows["natural"])
         print(f"\nMean SE per level, {name} (lower is better):\n")
-        print("| order | " + " | ".join(f"level {l}" for l in range(1, n_levels + 1)) + " |")
+        print(
+            "| order | " + " | ".join(f"level {level}" for level in range(1, n_levels + 1)) + " |"
+        )
         print("|---" * (n_levels + 1) + "|")
         for order, se in rows.items():
             print(f"| {order} | " + " | ".join(f"{v:.1f}" for v in se) + " |")
@@ -213,14 +242,30 @@ def se_table():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", nargs="+", type=int, default=[617, 4096, 20000, 50000, 100000],
-                        help="features of table 1")
-    parser.add_argument("--quality-sizes", nargs="+", type=int, default=[4096, 20000],
-                        help="features of table 2")
-    parser.add_argument("--max-cuts", type=int, default=20000,
-                        help="time method='cuts' only up to this many features")
-    parser.add_argument("--dask", type=int, nargs="?", const=200000, default=None,
-                        help="table 3 at this many features (with --one: fit through dask)")
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        type=int,
+        default=[617, 4096, 20000, 50000, 100000],
+        help="features of table 1",
+    )
+    parser.add_argument(
+        "--quality-sizes", nargs="+", type=int, default=[4096, 20000], help="features of table 2"
+    )
+    parser.add_argument(
+        "--max-cuts",
+        type=int,
+        default=20000,
+        help="time method='cuts' only up to this many features",
+    )
+    parser.add_argument(
+        "--dask",
+        type=int,
+        nargs="?",
+        const=200000,
+        default=None,
+        help="table 3 at this many features (with --one: fit through dask)",
+    )
     parser.add_argument("--speed-only", action="store_true", help="only tables 1-3")
     parser.add_argument("--quick", action="store_true", help="a smoke run on small sizes")
     args = parser.parse_args()

@@ -134,12 +134,14 @@ def make_motif_series(seed=0, length=256, motif_length=16, n_samples=2000, noise
     """
     rng = np.random.default_rng(seed)
     u = (np.arange(motif_length) + 0.5) / motif_length
-    shapes = np.array([
-        2 * np.exp(-(((u - 0.5) / 0.15) ** 2)),
-        np.sin(2 * np.pi * u),
-        np.sign(np.sin(2 * np.pi * u)),
-        2 * u - 1,
-    ])
+    shapes = np.array(
+        [
+            2 * np.exp(-(((u - 0.5) / 0.15) ** 2)),
+            np.sin(2 * np.pi * u),
+            np.sign(np.sin(2 * np.pi * u)),
+            2 * u - 1,
+        ]
+    )
     y = np.arange(n_samples) % len(shapes)
     X = noise * rng.normal(size=(n_samples, length))
     starts = rng.integers(0, length - motif_length + 1, size=n_samples)

@@ -74,30 +74,57 @@ def schedules(layout, network, budget, n_features, shape, n_classes, meter):
 
     if network == "pointwise":
         r = budget
-        wide = {"wide-base": [10, 4 * r, 4 * r, 2 * r, 2 * r, r, r],
-                "wide-tip": [10, r, r, 2 * r, 2 * r, 4 * r, 4 * r]}
+        wide = {
+            "wide-base": [10, 4 * r, 4 * r, 2 * r, 2 * r, r, r],
+            "wide-tip": [10, r, r, 2 * r, 2 * r, 4 * r, 4 * r],
+        }
         module = PointwiseCNN1d if layout == "1d" else PointwiseCNN2d
-        wide["rule"] = channel_schedule(meter, n_parameters(network, layout, wide["wide-base"], n_features, shape, n_classes),
-                                        module=module, n_blocks=N_STAGES, min_channels=1)
+        wide["rule"] = channel_schedule(
+            meter,
+            n_parameters(network, layout, wide["wide-base"], n_features, shape, n_classes),
+            module=module,
+            n_blocks=N_STAGES,
+            min_channels=1,
+        )
         return wide
     if network == "tensor":
         n_levels = len(meter.levels_)
         budget *= n_parameters(network, layout, [2] * n_levels, n_features, shape, n_classes)
-        out = {name: rank_schedule(_proportions(n_levels, name == "wide-tip"), budget, n_features=n_features,
-                                   shape=shape, n_outputs=n_classes)
-               for name in SCHEDULES}  # levels run coarse to fine: a wide tip is wide at level 1
+        out = {
+            name: rank_schedule(
+                _proportions(n_levels, name == "wide-tip"),
+                budget,
+                n_features=n_features,
+                shape=shape,
+                n_outputs=n_classes,
+            )
+            for name in SCHEDULES
+        }  # levels run coarse to fine: a wide tip is wide at level 1
         out["rule"] = rank_schedule(meter, budget)
         return out
-    out = {name: channel_schedule(_proportions(N_STAGES, name == "wide-base"), budget, shape=shape,
-                                  n_outputs=n_classes, min_channels=1)
-           for name in SCHEDULES}
+    out = {
+        name: channel_schedule(
+            _proportions(N_STAGES, name == "wide-base"),
+            budget,
+            shape=shape,
+            n_outputs=n_classes,
+            min_channels=1,
+        )
+        for name in SCHEDULES
+    }
     out["rule"] = channel_schedule(meter, budget, n_blocks=N_STAGES - 1, min_channels=1)
     return out
 
 
 def make_net(network, layout, widths, shape, seed, max_epochs, patience):
-    from sklearn_qe.nets import (LocalCNNClassifier, PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d,
-                                 TensorNetworkClassifier)
+    from sklearn_qe.nets import (
+        LocalCNNClassifier,
+        PointwiseCNN1d,
+        PointwiseCNN2d,
+        ResCNN1d,
+        ResCNN2d,
+        TensorNetworkClassifier,
+    )
 
     fit = dict(max_epochs=max_epochs, patience=patience, random_state=seed)
     image = {} if layout == "1d" else {"module__shape": shape}
@@ -106,13 +133,25 @@ def make_net(network, layout, widths, shape, seed, max_epochs, patience):
     if network == "pointwise":
         module = PointwiseCNN1d if layout == "1d" else PointwiseCNN2d
         # lr 1e-2: without normalisation these small networks learn too slowly at 1e-3.
-        return LocalCNNClassifier(module=module, module__channels=widths, module__n_blocks=N_STAGES,
-                                  module__dropout=0.0, lr=1e-2,  # their network: no dropout
-                                  **image, **fit)
+        return LocalCNNClassifier(
+            module=module,
+            module__channels=widths,
+            module__n_blocks=N_STAGES,
+            module__dropout=0.0,
+            lr=1e-2,  # their network: no dropout
+            **image,
+            **fit,
+        )
     module = ResCNN1d if layout == "1d" else ResCNN2d
     kernel = {"module__kernel_size": 3} if layout == "2d" else {}
-    return LocalCNNClassifier(module=module, module__channels=widths, module__n_blocks=N_STAGES - 1,
-                              **kernel, **image, **fit)
+    return LocalCNNClassifier(
+        module=module,
+        module__channels=widths,
+        module__n_blocks=N_STAGES - 1,
+        **kernel,
+        **image,
+        **fit,
+    )
 
 
 def n_parameters(network, layout, widths, n_features, shape, n_classes):
@@ -146,7 +185,12 @@ def train(layout, task, network, seed, size, widths, max_epochs, patience):
     start = time.perf_counter()
     net.fit(X_train, data.y_train)
     seconds = time.perf_counter() - start
-    return 100 * net.score(X_test, data.y_test), 100 * net.score(X_train, data.y_train), seconds, len(net.history)
+    return (
+        100 * net.score(X_test, data.y_test),
+        100 * net.score(X_train, data.y_train),
+        seconds,
+        len(net.history),
+    )
 
 
 def pick(network, widths):
@@ -163,18 +207,31 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", choices=["2d", "1d"], default="2d")
     parser.add_argument("--networks", nargs="+", choices=list(BUDGETS), default=list(BUDGETS))
-    parser.add_argument("--tasks", nargs="+", choices=["local", "global"], default=["local", "global"])
+    parser.add_argument(
+        "--tasks", nargs="+", choices=["local", "global"], default=["local", "global"]
+    )
     parser.add_argument("--size", type=int, default=32, help="of the canvas (the paper's: 64)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--max-epochs", type=int, default=20)
     parser.add_argument("--patience", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=1, help="networks trained side by side")
-    parser.add_argument("--train-rule", action="store_true", help="also train the rule's own schedule")
-    parser.add_argument("--image", type=Path, default=None,
-                        help="where the plot goes (default: docs/images/channel_schedule_<layout>.png)")
-    parser.add_argument("--quick", action="store_true", help="one seed, the smallest budget, two epochs")
+    parser.add_argument(
+        "--train-rule", action="store_true", help="also train the rule's own schedule"
+    )
+    parser.add_argument(
+        "--image",
+        type=Path,
+        default=None,
+        help="where the plot goes (default: docs/images/channel_schedule_<layout>.png)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="one seed, the smallest budget, two epochs"
+    )
     args = parser.parse_args(argv)
-    budgets = {network: BUDGETS[network][:1] if args.quick else BUDGETS[network] for network in args.networks}
+    budgets = {
+        network: BUDGETS[network][:1] if args.quick else BUDGETS[network]
+        for network in args.networks
+    }
     if args.quick:
         args.seeds, args.max_epochs, args.patience = 1, 2, 2
 
@@ -182,15 +239,27 @@ def main(argv=None):
     # One meter per dataset: the pointwise CNN and the tensor network see the same one.
     datasets = {case: load(args.layout, *case[:1], 0, case[1], args.size).name for case in cases}
     first = {name: case for case, name in reversed(datasets.items())}
-    measured = dict(zip(first, Parallel(n_jobs=args.n_jobs)(
-        delayed(measure)(args.layout, task, network, args.size) for task, network in first.values())))
+    measured = dict(
+        zip(
+            first,
+            Parallel(n_jobs=args.n_jobs)(
+                delayed(measure)(args.layout, task, network, args.size)
+                for task, network in first.values()
+            ),
+        )
+    )
     meters = {case: measured[datasets[case]] for case in cases}
-    print(f"Levine et al.'s experiment, {args.layout}; <= {args.max_epochs} epochs (patience "
-          f"{args.patience}), {args.seeds} seeds; QE of the seed-0 training split, standardized")
+    print(
+        f"Levine et al.'s experiment, {args.layout}; <= {args.max_epochs} epochs (patience "
+        f"{args.patience}), {args.seeds} seeds; QE of the seed-0 training split, standardized"
+    )
     for (task, network), meter in meters.items():
         share = meter.entanglement_ / meter.random_order_entanglement_
-        print(f"{task:<7} {network:<10} QE per level (1 = coarsest) {np.round(meter.entanglement_, 3).tolist()}"
-              f"  share of random order {np.round(share, 2).tolist()}")
+        qe, share = np.round(meter.entanglement_, 3).tolist(), np.round(share, 2).tolist()
+        print(
+            f"{task:<7} {network:<10} QE per level (1 = coarsest) {qe}  "
+            f"share of random order {share}"
+        )
 
     names = [*SCHEDULES, "rule"] if args.train_rule else list(SCHEDULES)
     jobs, widths_of = [], {}
@@ -199,30 +268,50 @@ def main(argv=None):
         data = load(args.layout, task, 0, network, args.size)
         n_classes = len(np.unique(data.y_train))
         for budget in budgets[network]:
-            widths = schedules(args.layout, network, budget, data.X_train.shape[1], data.shape, n_classes, meter)
+            widths = schedules(
+                args.layout, network, budget, data.X_train.shape[1], data.shape, n_classes, meter
+            )
             for name in [*SCHEDULES, "rule"]:
-                count = n_parameters(network, args.layout, widths[name], data.X_train.shape[1], data.shape, n_classes)
+                count = n_parameters(
+                    network, args.layout, widths[name], data.X_train.shape[1], data.shape, n_classes
+                )
                 widths_of[(task, network, budget, name)] = (widths[name], count)
-            jobs += [(task, network, budget, name, seed) for name in names for seed in range(args.seeds)]
+            jobs += [
+                (task, network, budget, name, seed) for name in names for seed in range(args.seeds)
+            ]
     results = Parallel(n_jobs=args.n_jobs)(
-        delayed(train)(args.layout, task, network, seed, args.size, widths_of[(task, network, budget, name)][0],
-                       args.max_epochs, args.patience)
+        delayed(train)(
+            args.layout,
+            task,
+            network,
+            seed,
+            args.size,
+            widths_of[(task, network, budget, name)][0],
+            args.max_epochs,
+            args.patience,
+        )
         for task, network, budget, name, seed in jobs
     )
     runs = {}
     for (task, network, budget, name, _), result in zip(jobs, results):
         runs.setdefault((task, network, budget, name), []).append(result)
 
-    print(f"\n{'task':<7} {'network':<10} {'budget':>7} {'schedule':<10} {'widths':<34} {'params':>8} "
-          f"{'test %':>13} {'train %':>8} {'s/run':>6}")
+    print(
+        f"\n{'task':<7} {'network':<10} {'budget':>7} {'schedule':<10} {'widths':<34} "
+        f"{'params':>8} {'test %':>13} {'train %':>8} {'s/run':>6}"
+    )
     for (task, network, budget, name), rows in runs.items():
         widths, count = widths_of[(task, network, budget, name)]
         test = np.array([row[0] for row in rows])
-        print(f"{task:<7} {network:<10} {budget:>7} {name:<10} {str(widths):<34} {count:>8,} "
-              f"{test.mean():>6.1f} +- {_stderr(test):>3.1f} {np.mean([r[1] for r in rows]):>8.1f} "
-              f"{np.mean([r[2] for r in rows]):>6.0f}")
-    print(f"\n{'task':<7} {'network':<10} {'budget':>7} {'base - tip (points)':>20}  {'winner':<10} "
-          f"{'rule picks':<10} {'rule widths'}")
+        print(
+            f"{task:<7} {network:<10} {budget:>7} {name:<10} {str(widths):<34} {count:>8,} "
+            f"{test.mean():>6.1f} +- {_stderr(test):>3.1f} {np.mean([r[1] for r in rows]):>8.1f} "
+            f"{np.mean([r[2] for r in rows]):>6.0f}"
+        )
+    print(
+        f"\n{'task':<7} {'network':<10} {'budget':>7} {'base - tip (points)':>20}  {'winner':<10} "
+        f"{'rule picks':<10} {'rule widths'}"
+    )
     differences = {}
     for task, network in cases:
         for budget in budgets[network]:
@@ -231,10 +320,16 @@ def main(argv=None):
             difference = base.mean() - tip.mean()
             error = np.sqrt(_stderr(base) ** 2 + _stderr(tip) ** 2)
             differences[(task, network, budget)] = (difference, error)
-            winner = "none" if abs(difference) <= 2 * error else ("wide-base" if difference > 0 else "wide-tip")
+            winner = (
+                "none"
+                if abs(difference) <= 2 * error
+                else ("wide-base" if difference > 0 else "wide-tip")
+            )
             rule = widths_of[(task, network, budget, "rule")][0]
-            print(f"{task:<7} {network:<10} {budget:>7} {difference:>+12.1f} +- {error:>4.1f}  {winner:<10} "
-                  f"{pick(network, rule):<10} {rule}")
+            print(
+                f"{task:<7} {network:<10} {budget:>7} {difference:>+12.1f} +- {error:>4.1f}  "
+                f"{winner:<10} {pick(network, rule):<10} {rule}"
+            )
     image = args.image or IMAGES / f"channel_schedule_{args.layout}.png"
     plot(image, args.tasks, meters, cases, budgets, differences)
     print(f"\nplot: {image}")
@@ -251,8 +346,11 @@ def plot(path, tasks, meters, cases, budgets, differences):
         meter = next(meters[case] for case in cases if case[0] == task)
         share = meter.entanglement_ / meter.random_order_entanglement_
         left.plot(meter.levels_, share, "o-", color=color, label=task)
-    left.set(xlabel="level (1 = coarsest blocks)", ylabel="QE / QE of the random order",
-             title="Share of the entanglement the order leaves")
+    left.set(
+        xlabel="level (1 = coarsest blocks)",
+        ylabel="QE / QE of the random order",
+        title="Share of the entanglement the order leaves",
+    )
     left.legend()
     labels, x = [], 0
     for task, color in zip(tasks, ("C0", "C1")):
@@ -264,7 +362,9 @@ def plot(path, tasks, meters, cases, budgets, differences):
                 x += 1
     right.axhline(0, color="grey", lw=0.8)
     right.set_xticks(range(len(labels)), labels, rotation=60, ha="right", fontsize=7)
-    right.set(ylabel="wide-base - wide-tip (points, +-2 s.e.)", title="Test accuracy, equal parameters")
+    right.set(
+        ylabel="wide-base - wide-tip (points, +-2 s.e.)", title="Test accuracy, equal parameters"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

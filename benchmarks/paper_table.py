@@ -28,8 +28,8 @@ sequence, as an 8x8 image, and placed at random on a 16x16 canvas (2-D reorderin
 CNN).
 
 Run: ``python benchmarks/paper_table.py`` (every dataset and order, 3 seeds: a few hours on 2
-cores; docs/benchmarks.md says which subsets it ran) or ``--quick`` (two epochs, one seed: checks that
-everything runs, its accuracies mean nothing).
+cores; docs/benchmarks.md says which subsets it ran) or ``--quick`` (two epochs, one seed:
+checks that everything runs, its accuracies mean nothing).
 """
 
 import argparse
@@ -85,13 +85,20 @@ BUDGETS = {
     for name in ("plane", "osuleaf", "medical-images")
 }
 ORDERS = [
-    "original", "random", "IGTD", "entanglement (paper)", "cuts + orientation",
-    "single-linkage OLO (scipy)", "seriation (default)",
+    "original",
+    "random",
+    "IGTD",
+    "entanglement (paper)",
+    "cuts + orientation",
+    "single-linkage OLO (scipy)",
+    "seriation (default)",
 ]
 # Orders that only probe the score (see score_orders.py): as good or as bad as the natural
 # order for the canonical QE, not for the networks.
 PROBE_ORDERS = [
-    "original, blocks exchanged", "original + 4 swaps", "original + 16 swaps",
+    "original, blocks exchanged",
+    "original + 4 swaps",
+    "original + 16 swaps",
     "original + 64 swaps",
 ]
 # One budget for every network and dataset, sized so that the full run fits in an hour on 2
@@ -101,12 +108,20 @@ COMMON = {"batch_size": 128}
 SEQUENCE_NETWORKS = {
     "CNN": partial(LocalCNNClassifier, **COMMON),
     "S4": partial(
-        S4Classifier, module__d_model=32, module__n_layers=2, module__d_state=32,
-        module__dropout=0.0, **COMMON,
+        S4Classifier,
+        module__d_model=32,
+        module__n_layers=2,
+        module__d_state=32,
+        module__dropout=0.0,
+        **COMMON,
     ),
     "local attention": partial(
-        LocalAttentionClassifier, module__d_model=32, module__n_heads=2, module__n_layers=2,
-        module__dropout=0.0, **COMMON,
+        LocalAttentionClassifier,
+        module__d_model=32,
+        module__n_heads=2,
+        module__n_layers=2,
+        module__dropout=0.0,
+        **COMMON,
     ),
 }
 # Test accuracy (%) published for dna (Alexander et al., NeurIPS 2023), mean over the paper's seeds.
@@ -122,9 +137,7 @@ PUBLISHED = {
 def networks(shape):
     if shape is None:
         return SEQUENCE_NETWORKS
-    return {
-        "CNN 2-D": partial(LocalCNNClassifier, module=ResCNN2d, module__shape=shape, **COMMON)
-    }
+    return {"CNN 2-D": partial(LocalCNNClassifier, module=ResCNN2d, module__shape=shape, **COMMON)}
 
 
 def swapped_order(n_features, n_swaps, rng):
@@ -216,8 +229,9 @@ def run_dataset(name, args, log):
             meter = EntanglementMeter(shape=data.shape, max_samples=500, random_state=seed)
             measured = {
                 "fit time (s)": fit_time,
-                "mean QE": meter.fit(standardized_train[:, columns], data.y_train)
-                .entanglement_.mean(),
+                "mean QE": meter.fit(
+                    standardized_train[:, columns], data.y_train
+                ).entanglement_.mean(),
                 "neighbour abs corr": mean_neighbour_correlation(Z_train, columns, data.shape),
             }
             for network, make in selected_networks(data.shape, args.networks).items():
@@ -225,8 +239,10 @@ def run_dataset(name, args, log):
                 model.fit(X_train[:, columns].astype(np.float32), data.y_train)
                 accuracy = model.score(X_test[:, columns].astype(np.float32), data.y_test)
                 measured[network] = 100 * accuracy
-                log(f"{name} seed {seed} {order:>26} {network:>15}: {100 * accuracy:.1f}% "
-                    f"({len(model.history)} epochs)")
+                log(
+                    f"{name} seed {seed} {order:>26} {network:>15}: {100 * accuracy:.1f}% "
+                    f"({len(model.history)} epochs)"
+                )
             measured["columns"] = columns.tolist()
             for column, value in measured.items():
                 results.setdefault((order, column), []).append(value)
@@ -288,10 +304,15 @@ def main(argv=None):
     parser.add_argument("--max-epochs", type=int, help="default: 30 (60 for small series sets)")
     parser.add_argument("--patience", type=int, help="default: 5 (10 for small series sets)")
     parser.add_argument("--orders", nargs="+", choices=ORDERS + PROBE_ORDERS, default=ORDERS)
-    parser.add_argument("--networks", nargs="+", choices=[*SEQUENCE_NETWORKS, "CNN 2-D"],
-                        help="only these networks (default: all)")
-    parser.add_argument("--readout", choices=["flatten", "mean"],
-                        help="default: flatten, mean for mixed-shapes")
+    parser.add_argument(
+        "--networks",
+        nargs="+",
+        choices=[*SEQUENCE_NETWORKS, "CNN 2-D"],
+        help="only these networks (default: all)",
+    )
+    parser.add_argument(
+        "--readout", choices=["flatten", "mean"], help="default: flatten, mean for mixed-shapes"
+    )
     parser.add_argument("--quick", action="store_true", help="one seed, two epochs")
     parser.add_argument("--json", help="also write every seed's numbers to this file")
     args = parser.parse_args(argv)

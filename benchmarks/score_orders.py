@@ -76,12 +76,14 @@ def scores_of(X_train, y_train, shape, max_samples, seed):
     return {
         "QE canonical": -meter.entanglement_.mean(),
         "QE shifted": meter.score_,  # the meter's score
-        "QE all": -np.mean([
-            np.concatenate([canonical, shifted]).mean()
-            for canonical, shifted in zip(
-                meter.partition_entanglement_, meter.partition_shifted_entanglement_
-            )
-        ]),
+        "QE all": -np.mean(
+            [
+                np.concatenate([canonical, shifted]).mean()
+                for canonical, shifted in zip(
+                    meter.partition_entanglement_, meter.partition_shifted_entanglement_
+                )
+            ]
+        ),
         "SE canonical": -np.mean(se_canonical) / n_features,
         "SE all": -np.mean(se_all) / n_features,
         "neighbour |rho|": mean_neighbour_correlation(
@@ -116,8 +118,11 @@ def main(argv=None):
             raw.update(json.load(file))
 
     measured = {}
-    print("| dataset | network | orders | pairs >= 3 points | "
-          + " | ".join(f"{s}: Spearman / concordance" for s in SCORES) + " |")
+    print(
+        "| dataset | network | orders | pairs >= 3 points | "
+        + " | ".join(f"{s}: Spearman / concordance" for s in SCORES)
+        + " |"
+    )
     print("|---" * (4 + len(SCORES)) + "|")
     for name, results in raw.items():
         orders = [key.split(" / ")[0] for key in results if key.endswith(" / columns")]
@@ -132,9 +137,12 @@ def main(argv=None):
                 )
                 for score, value in values.items():
                     per_order[order][score].append(value)
-                print(f"{name} seed {seed} {order:>26}: "
-                      + ", ".join(f"{k} {v:.4f}" for k, v in values.items()),
-                      file=sys.stderr, flush=True)
+                print(
+                    f"{name} seed {seed} {order:>26}: "
+                    + ", ".join(f"{k} {v:.4f}" for k, v in values.items()),
+                    file=sys.stderr,
+                    flush=True,
+                )
         measured[name] = per_order
         for network in NETWORKS:
             key = f"{{}} / {network}"
@@ -148,8 +156,10 @@ def main(argv=None):
                 agree, n_pairs, ties = concordance(values, accuracy)
                 share = "-" if np.isnan(agree) else f"{100 * agree:.0f}%"
                 cells.append(f"{rho:+.2f} / {share}" + (f" ({ties} ties)" if ties else ""))
-            print(f"| {name} | {network} | {len(orders)} | {n_pairs} | " + " | ".join(cells) + " |",
-                  flush=True)
+            print(
+                f"| {name} | {network} | {len(orders)} | {n_pairs} | " + " | ".join(cells) + " |",
+                flush=True,
+            )
     if args.json:
         with open(args.json, "w") as file:
             json.dump(measured, file, indent=1)

@@ -54,7 +54,9 @@ def select(name, args):
     start = time.perf_counter()
     by_accuracy = GridSearchCV(
         Pipeline([("scale", StandardScaler()), ("reorder", "passthrough"), ("net", network)]),
-        grid, cv=3, refit=False,
+        grid,
+        cv=3,
+        refit=False,
     ).fit(X_train32, data.y_train)
     accuracy_seconds = time.perf_counter() - start
 
@@ -62,7 +64,10 @@ def select(name, args):
     scorer = make_entanglement_scorer(max_samples=args.max_samples, random_state=0)
     by_score = GridSearchCV(
         Pipeline([("scale", StandardScaler()), ("reorder", "passthrough")]),
-        grid, cv=3, scoring=scorer, refit=False,
+        grid,
+        cv=3,
+        scoring=scorer,
+        refit=False,
     ).fit(X_train, data.y_train)
     score_seconds = time.perf_counter() - start
 
@@ -72,8 +77,13 @@ def select(name, args):
     }
     test = {}
     for pick in set(picks.values()):
-        pipe = Pipeline([("scale", StandardScaler()), ("reorder", clone(CANDIDATES[pick])),
-                         ("net", clone(network))])
+        pipe = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("reorder", clone(CANDIDATES[pick])),
+                ("net", clone(network)),
+            ]
+        )
         test[pick] = 100 * pipe.fit(X_train32, data.y_train).score(X_test32, data.y_test)
     return picks, test, accuracy_seconds, score_seconds
 
@@ -81,25 +91,32 @@ def select(name, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--datasets", nargs="+", choices=list(DATASETS),
+        "--datasets",
+        nargs="+",
+        choices=list(DATASETS),
         default=["dna", "digits", "plane", "osuleaf", "medical-images"],
     )
     parser.add_argument("--max-samples", type=int, default=256)
     parser.add_argument("--quick", action="store_true", help="two epochs: checks it runs")
     args = parser.parse_args(argv)
     args.max_epochs = args.patience = 2 if args.quick else None
-    print("| dataset | picked by CNN accuracy (3-fold) | picked by entanglement_scorer | agree "
-          "| test accuracy: accuracy's pick / score's pick | accuracy search (s) "
-          "| score search (s) |")
+    print(
+        "| dataset | picked by CNN accuracy (3-fold) | picked by entanglement_scorer | agree "
+        "| test accuracy: accuracy's pick / score's pick | accuracy search (s) "
+        "| score search (s) |"
+    )
     print("|---|---|---|---|---|---|---|")
     agree = 0
     for name in args.datasets:
         picks, test, accuracy_seconds, score_seconds = select(name, args)
         same = picks["accuracy"] == picks["score"]
         agree += same
-        print(f"| {name} | {picks['accuracy']} | {picks['score']} | {'yes' if same else 'no'} "
-              f"| {test[picks['accuracy']]:.1f} / {test[picks['score']]:.1f} "
-              f"| {accuracy_seconds:.0f} | {score_seconds:.0f} |", flush=True)
+        print(
+            f"| {name} | {picks['accuracy']} | {picks['score']} | {'yes' if same else 'no'} "
+            f"| {test[picks['accuracy']]:.1f} / {test[picks['score']]:.1f} "
+            f"| {accuracy_seconds:.0f} | {score_seconds:.0f} |",
+            flush=True,
+        )
     print(f"\nThe score picked what accuracy picked on {agree} of {len(args.datasets)} datasets.")
 
 

@@ -4,8 +4,8 @@ The paper's second experiment. Starting from the natural feature order of a data
 transpositions are applied (seeded; k = 0 is the natural order and large k a random order); for
 each k the script measures the mean QE of the training split (EntanglementMeter, theta=0.085 on
 standardized features, every level, at most 500 samples) and the test accuracy of the 1-D CNN
-(LocalCNNClassifier, the budget and readout of paper_table.py), then prints the numbers and plots both
-against k.
+(LocalCNNClassifier, the budget and readout of paper_table.py), then prints the numbers and
+plots both against k.
 
 Run: ``python benchmarks/swaps_curve.py`` (dna, needs ``make data``; about 5 minutes on 2
 cores), ``--dataset mixed-shapes`` or ``--dataset digits``; ``--quick`` for a smoke run.
@@ -37,15 +37,21 @@ def measure(dataset, swaps, seeds, max_epochs, patience):
             meter = EntanglementMeter(max_samples=500, random_state=seed)
             qe[seed, j] = meter.fit(standardized[:, columns], data.y_train).entanglement_.mean()
             model = SEQUENCE_NETWORKS["CNN"](
-                max_epochs=max_epochs, patience=patience, random_state=seed,
+                max_epochs=max_epochs,
+                patience=patience,
+                random_state=seed,
                 module__readout=readout,
             )
             model.fit(data.X_train[:, columns].astype(np.float32), data.y_train)
             accuracy[seed, j] = 100 * model.score(
                 data.X_test[:, columns].astype(np.float32), data.y_test
             )
-            print(f"seed {seed} swaps {n_swaps:>5}: QE {qe[seed, j]:.4f}, "
-                  f"CNN {accuracy[seed, j]:.1f}%", file=sys.stderr, flush=True)
+            print(
+                f"seed {seed} swaps {n_swaps:>5}: QE {qe[seed, j]:.4f}, "
+                f"CNN {accuracy[seed, j]:.1f}%",
+                file=sys.stderr,
+                flush=True,
+            )
     return qe, accuracy
 
 
@@ -84,12 +90,16 @@ def main(argv=None):
     if args.quick:
         args.seeds, args.max_epochs, args.patience = 1, 2, 2
     qe, accuracy = measure(args.dataset, args.swaps, args.seeds, args.max_epochs, args.patience)
-    print(f"\n### {args.dataset}: k random swaps of the natural order, mean +- std over "
-          f"{args.seeds} seed(s)\n")
+    print(
+        f"\n### {args.dataset}: k random swaps of the natural order, mean +- std over "
+        f"{args.seeds} seed(s)\n"
+    )
     print("| swaps | mean QE | CNN accuracy (%) |\n|---|---|---|")
     for j, n_swaps in enumerate(args.swaps):
-        print(f"| {n_swaps} | {qe[:, j].mean():.4f} +- {qe[:, j].std():.4f} | "
-              f"{accuracy[:, j].mean():.1f} +- {accuracy[:, j].std():.1f} |")
+        print(
+            f"| {n_swaps} | {qe[:, j].mean():.4f} +- {qe[:, j].std():.4f} | "
+            f"{accuracy[:, j].mean():.1f} +- {accuracy[:, j].std():.1f} |"
+        )
     plot(args.dataset, args.swaps, qe, accuracy, args.image)
     print(f"\nPlot: {args.image}")
 

@@ -52,8 +52,11 @@ MODELS = ["logistic regression", "gradient boosting", "CNN", "tensor network"]
 # network's earlier defaults.
 ABLATION = {
     "first defaults (trigonometric, random cores of std 1, lr 1e-2)": {
-        "module__embedding": "trigonometric", "module__init": "normal", "module__init_noise": 1.0,
-        "linear_start": None, "lr": 1e-2,
+        "module__embedding": "trigonometric",
+        "module__init": "normal",
+        "module__init_noise": 1.0,
+        "linear_start": None,
+        "lr": 1e-2,
     },
     "previous defaults (constant-and-mean cores, lr 1e-2)": {"linear_start": None, "lr": 1e-2},
     "defaults (linear start, C by validation, lr 3e-3)": {},
@@ -136,7 +139,9 @@ def ablation(names, seeds, quick):
             scores = np.array(
                 [
                     evaluate(
-                        make_model("tensor network", datasets[name], None, seed, **params, **epochs),
+                        make_model(
+                            "tensor network", datasets[name], None, seed, **params, **epochs
+                        ),
                         datasets[name],
                     )
                     for seed in range(seeds)

@@ -60,8 +60,14 @@ def load(name, seed):
         return data.X_train, data.y_train, data.X_test, data.y_test, None, 0.5
     data = load_dna(seed) if name == "dna" else load_digits_split(seed, shape=(8, 8))
     scaler = StandardScaler().fit(data.X_train)
-    return (scaler.transform(data.X_train), data.y_train, scaler.transform(data.X_test),
-            data.y_test, data.shape, 0.085)
+    return (
+        scaler.transform(data.X_train),
+        data.y_train,
+        scaler.transform(data.X_test),
+        data.y_test,
+        data.shape,
+        0.085,
+    )
 
 
 def measure(name, seed, max_samples=None):
@@ -124,14 +130,22 @@ def plot(path, results, meters, widths):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", choices=["pairs", "dna", "dna-bits", "digits"],
-                        default=["pairs", "dna", "dna-bits", "digits"])
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        choices=["pairs", "dna", "dna-bits", "digits"],
+        default=["pairs", "dna", "dna-bits", "digits"],
+    )
     parser.add_argument("--widths", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-epochs", type=int, default=100)
     parser.add_argument("--patience", type=int, default=10)
-    parser.add_argument("--max-samples", type=int, default=None,
-                        help="of the meter on dna and digits (default: its own)")
+    parser.add_argument(
+        "--max-samples",
+        type=int,
+        default=None,
+        help="of the meter on dna and digits (default: its own)",
+    )
     parser.add_argument("--n-jobs", type=int, default=1, help="networks trained side by side")
     parser.add_argument("--image", type=Path, default=DEFAULT_IMAGE)
     parser.add_argument("--quick", action="store_true", help="two epochs")
@@ -140,9 +154,14 @@ def main(argv=None):
         args.max_epochs, args.patience, args.max_samples = 2, 2, 100
 
     start = time.perf_counter()
-    meters = dict(zip(args.datasets, Parallel(n_jobs=args.n_jobs)(
-        delayed(measure)(name, args.seed, args.max_samples) for name in args.datasets
-    )))
+    meters = dict(
+        zip(
+            args.datasets,
+            Parallel(n_jobs=args.n_jobs)(
+                delayed(measure)(name, args.seed, args.max_samples) for name in args.datasets
+            ),
+        )
+    )
     print(f"meters: {time.perf_counter() - start:.0f} s")
     jobs = [(name, width, False) for name in args.datasets for width in args.widths]
     jobs += [("pairs", width, True) for width in args.widths if "pairs" in args.datasets]
@@ -151,7 +170,9 @@ def main(argv=None):
         for name, width, regression in jobs
     )
     results = {name: {} for name in args.datasets}
-    for (name, width, regression), (train_score, test_score, epochs, seconds) in zip(jobs, outcomes):
+    for (name, width, regression), (train_score, test_score, epochs, seconds) in zip(
+        jobs, outcomes
+    ):
         row = results[name].setdefault(width, {})
         if regression:
             row["fit R2"] = train_score
@@ -159,26 +180,33 @@ def main(argv=None):
             row.update(train=train_score, test=test_score, epochs=epochs, seconds=seconds)
 
     for name, meter in meters.items():
-        print(f"\n### {name}: {meter.n_features_in_} features, QE of "
-              f"{meter.n_samples_measured_} samples, required_width_ = {meter.required_width_}")
+        print(
+            f"\n### {name}: {meter.n_features_in_} features, QE of "
+            f"{meter.n_samples_measured_} samples, required_width_ = {meter.required_width_}"
+        )
         print("level:         " + " ".join(f"{level:>7}" for level in meter.levels_))
         print("mean QE:       " + " ".join(f"{qe:>7.3f}" for qe in meter.entanglement_))
-        print("max QE:        " + " ".join(
-            f"{p.max():>7.3f}" for p in meter.partition_entanglement_))
+        print(
+            "max QE:        " + " ".join(f"{p.max():>7.3f}" for p in meter.partition_entanglement_)
+        )
         print("ceiling:       " + " ".join(f"{c:>7.3f}" for c in meter.entanglement_ceiling_))
         print("level_widths_: " + " ".join(f"{w:>7}" for w in meter.level_widths_))
         if name == "pairs":
             tree = canonical_tree(meter.n_features_in_)
             _, _, pairs = make_pair_parity()
-            exact = [max(pair_parity_entanglement(b, pairs) for b in tree.partitions(level))
-                     for level in meter.levels_]
+            exact = [
+                max(pair_parity_entanglement(b, pairs) for b in tree.partitions(level))
+                for level in meter.levels_
+            ]
             print("exact max QE:  " + " ".join(f"{qe:>7.3f}" for qe in exact))
         header = "| width | train acc (%) | test acc (%) | epochs | fit (s) |"
         print("\n" + (header + " train R^2 (regression) |" if name == "pairs" else header))
         for width in args.widths:
             row = results[name][width]
-            line = (f"| {width} | {row['train']:.1f} | {row['test']:.1f} | {row['epochs']} "
-                    f"| {row['seconds']:.0f} |")
+            line = (
+                f"| {width} | {row['train']:.1f} | {row['test']:.1f} | {row['epochs']} "
+                f"| {row['seconds']:.0f} |"
+            )
             print(line + (f" {row['fit R2']:.3f} |" if name == "pairs" else ""))
     plot(args.image, results, meters, args.widths)
     print(f"\nplot: {args.image}")

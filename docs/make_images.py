@@ -61,10 +61,12 @@ def digits_pictures():
     for label, data in orders:
         meter = EntanglementMeter(shape=(8, 8), max_samples=500, random_state=0).fit(data, y)
         meters[label] = meter
-        print(f"{label:<20} QE {np.round(meter.entanglement_, 3)}  "
-              f"SE {np.round(meter.surrogate_entanglement_, 1)}  width >= {meter.required_width_}  "
-              f"area law: QE ~ size^{meter.area_law_.size_exponent:.2f}, "
-              f"~ boundary^{meter.area_law_.boundary_exponent:.2f}")
+        print(
+            f"{label:<20} QE {np.round(meter.entanglement_, 3)}  "
+            f"SE {np.round(meter.surrogate_entanglement_, 1)}  width >= {meter.required_width_}  "
+            f"area law: QE ~ size^{meter.area_law_.size_exponent:.2f}, "
+            f"~ boundary^{meter.area_law_.boundary_exponent:.2f}"
+        )
         EntanglementDisplay.from_estimator(meter, ax=ax, widths=[2, 4], label=label)
     ax.set_title("Digits (8x8): entanglement per level, three pixel orders", fontsize="medium")
     save(figure, "entanglement_profile.png")
@@ -83,8 +85,15 @@ def digits_pictures():
     for position, pixel in enumerate(display.permutation):
         row, column = divmod(int(pixel), 8)
         shade = display.image_.norm(pixel)
-        ax.text(position % 8, position // 8, f"{row},{column}", ha="center", va="center",
-                fontsize=7, color="black" if shade > 0.5 else "white")
+        ax.text(
+            position % 8,
+            position // 8,
+            f"{row},{column}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="black" if shade > 0.5 else "white",
+        )
     display.colorbar_.set_label("true pixel index (row-major)")
     ax.set_title(
         "Shuffled digits, reordered: true (row, col) at each pixel\n"

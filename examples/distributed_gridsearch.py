@@ -74,7 +74,9 @@ def main():
     X, y = load_digits(return_X_y=True)
     # Pixels in [0, 1], columns shuffled as if they were tabular features in arbitrary order.
     X = X[:, np.random.default_rng(0).permutation(X.shape[1])] / 16
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, random_state=0, stratify=y
+    )
 
     # A small budget: 5 epochs, at a higher learning rate than the default to make them count.
     net = LocalCNNClassifier(max_epochs=5, lr=1e-2, random_state=0)
@@ -88,8 +90,10 @@ def main():
     with cluster_or_address(args.scheduler) as cluster, Client(cluster) as client:
         workers = client.scheduler_info()["workers"]
         torch_threads = min(client.run(torch.get_num_threads).values())
-        print(f"cluster: {len(workers)} workers, {sum(w['nthreads'] for w in workers.values())} "
-              f"threads, torch computing with {torch_threads} thread(s) per worker")
+        print(
+            f"cluster: {len(workers)} workers, {sum(w['nthreads'] for w in workers.values())} "
+            f"threads, torch computing with {torch_threads} thread(s) per worker"
+        )
         # The refit, here, with the workers' torch thread count: the final model is then
         # trained with the arithmetic that the CV scores measured, on any client machine,
         # and a client whose cores are busy is not oversubscribed.
@@ -109,9 +113,11 @@ def main():
     table.columns = ["reorder", "channels", "cv accuracy", "std", "fit time (s)"]
     print(table.sort_values("cv accuracy", ascending=False).round(3).to_string(index=False))
 
-    print(f"\n{len(table) * search.n_splits_} fits in {len(tasks.data)} tasks on the cluster, "
-          f"{elapsed - search.refit_time_:.1f} s; refit on the client (pid {os.getpid()}), "
-          f"{search.refit_time_:.1f} s")
+    print(
+        f"\n{len(table) * search.n_splits_} fits in {len(tasks.data)} tasks on the cluster, "
+        f"{elapsed - search.refit_time_:.1f} s; refit on the client (pid {os.getpid()}), "
+        f"{search.refit_time_:.1f} s"
+    )
     for address, pid in sorted(worker_pids.items()):
         mine = [task for task in tasks.data if task["worker"] == address]
         busy = sum(

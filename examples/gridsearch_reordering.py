@@ -35,7 +35,13 @@ grid = {
 search = GridSearchCV(pipe, grid, cv=3).fit(X_train, y_train)
 
 table = pd.DataFrame(search.cv_results_)[
-    ["param_reorder", "param_net__module__channels", "mean_test_score", "std_test_score", "mean_fit_time"]
+    [
+        "param_reorder",
+        "param_net__module__channels",
+        "mean_test_score",
+        "std_test_score",
+        "mean_fit_time",
+    ]
 ]
 table["param_reorder"] = table["param_reorder"].map(
     lambda step: "none" if step == "passthrough" else type(step).__name__

@@ -47,5 +47,7 @@ table = pd.DataFrame(
     }
 )
 print(table.sort_values("score", ascending=False).round(4).to_string(index=False))
-print(f"\nchosen without training a network, in {seconds:.0f} s: "
-      f"{names[id(search.best_params_['reorder'])]}")
+print(
+    f"\nchosen without training a network, in {seconds:.0f} s: "
+    f"{names[id(search.best_params_['reorder'])]}"
+)

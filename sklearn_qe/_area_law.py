@@ -3,7 +3,8 @@
 Target functions of natural image tasks have sub-volume-law entanglement: the QE of a block
 grows like its boundary (area law), not like its number of features (volume law) (Levine
 et al., ICLR 2018; Alexander et al., NeurIPS 2023). Across the levels of the canonical tree
-the blocks shrink, so fitting the QE per level against the blocks' size and boundary on log-log axes tells the two apart.
+the blocks shrink, so fitting the QE per level against the blocks' size and boundary on
+log-log axes tells the two apart.
 
 Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
 and reused without torch.

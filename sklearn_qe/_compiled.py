@@ -250,9 +250,7 @@ def improve_path(path, indptr, indices, weights, columns, dense):
                     end = start + length - 1
                     before, following = tour[start - 1], tour[end + 1]
                     removal = (
-                        _similarity(before, following, columns, dense)
-                        - edge[start - 1]
-                        - edge[end]
+                        _similarity(before, following, columns, dense) - edge[start - 1] - edge[end]
                     )
                     other = tour[end] if a_first else tour[start]
                     for k in range(indptr[a], indptr[a + 1]):
@@ -283,8 +281,15 @@ def improve_path(path, indptr, indices, weights, columns, dense):
             touched[0], touched[1] = tour[best_start - 1], tour[best_start + best_length]
             touched[2], touched[3] = tour[best_after], tour[best_after + 1]
             _move_segment(
-                tour, position, edge, best_start, best_length, best_after, best_reverse,
-                columns, dense,
+                tour,
+                position,
+                edge,
+                best_start,
+                best_length,
+                best_after,
+                best_reverse,
+                columns,
+                dense,
             )
         moved = True
         # Look again at a and at the ends of the edges that changed.

@@ -128,9 +128,7 @@ def _order_2d(graph, features, height, width, seed, n_cuts, progress):
     sizes = [(r1 - r0) * (c1 - c0) for (r0, r1), (c0, c1) in quadrants]
     parts = _balanced_parts(graph, sizes, seed, n_cuts)
     grid = np.empty((height, width), dtype=np.intp)
-    for ((r0, r1), (c0, c1)), (part, subgraph) in zip(
-        quadrants, _split(graph, features, parts, 4)
-    ):
+    for ((r0, r1), (c0, c1)), (part, subgraph) in zip(quadrants, _split(graph, features, parts, 4)):
         grid[r0:r1, c0:c1] = _order_2d(subgraph, part, r1 - r0, c1 - c0, seed, n_cuts, progress)
     return grid
 

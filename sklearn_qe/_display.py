@@ -165,8 +165,7 @@ class EntanglementDisplay:
         widths = [] if widths is None else check_int_list(widths, "each width", minimum=1)
         if kind == "block_size" and self.block_sizes is None:
             raise ValueError(
-                'kind="block_size" needs the block_sizes of the display; from_estimator sets '
-                "them."
+                'kind="block_size" needs the block_sizes of the display; from_estimator sets them.'
             )
         levels = np.asarray(self.levels)
         entanglement = np.asarray(self.entanglement, dtype=float)

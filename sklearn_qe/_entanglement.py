@@ -79,9 +79,7 @@ def _product_embedding(cos, sin, features):
     n_samples = cos.shape[0]
     phi = np.ones((1, n_samples))
     for n in features:
-        phi = (phi[:, None, :] * np.stack((cos[:, n], sin[:, n]))[None]).reshape(
-            -1, n_samples
-        )
+        phi = (phi[:, None, :] * np.stack((cos[:, n], sin[:, n]))[None]).reshape(-1, n_samples)
     return phi
 
 
@@ -281,9 +279,7 @@ def _check_weights(weights, n_samples):
         raise TypeError(f"weights must be real numbers, got {weights!r}.")
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 2 or weights.shape[1] != n_samples:
-        raise ValueError(
-            f"weights must have shape (n_tensors, {n_samples}), got {weights.shape}."
-        )
+        raise ValueError(f"weights must have shape (n_tensors, {n_samples}), got {weights.shape}.")
     if not np.isfinite(weights).all():
         raise ValueError("weights contain NaN or infinity.")
     largest = np.abs(weights).max(axis=1, keepdims=True)
@@ -437,7 +433,7 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
 
     results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
     return {
-        level: np.array([r for l, r in zip(task_levels, results) if l == level])
+        level: np.array([r for at, r in zip(task_levels, results) if at == level])
         for level in levels
     }
 
@@ -492,7 +488,7 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
     results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
     n_tensors = len(weights)
     return {
-        level: np.array([r for l, r in zip(task_levels, results) if l == level]).reshape(
+        level: np.array([r for at, r in zip(task_levels, results) if at == level]).reshape(
             -1, n_tensors
         )
         for level in levels

@@ -106,12 +106,20 @@ def igtd_order(
         # Swapping a with b: for every third feature k, the pair (a, k) gets b's old distance
         # to k and the pair (b, k) gets a's; the pair (a, b) keeps its distance.
         a_at_b = mismatch(np.subtract(target[a], placed, out=buffer), out=buffer).sum(axis=1)
-        a_at_b -= mismatch(target[a, a] - placed[:, a]) + mismatch(target[a] - placed[everyone, everyone])
+        a_at_b -= mismatch(target[a, a] - placed[:, a]) + mismatch(
+            target[a] - placed[everyone, everyone]
+        )
         b_at_a = mismatch(np.subtract(target, placed[a], out=buffer), out=buffer).sum(axis=1)
-        b_at_a -= mismatch(target[:, a] - placed[a, a]) + mismatch(target[everyone, everyone] - placed[a])
-        a_stays = row_error[a] - mismatch(target[a, a] - placed[a, a]) - mismatch(target[a] - placed[a])
-        b_stays = row_error - mismatch(target[:, a] - placed[:, a]) - mismatch(
-            target[everyone, everyone] - placed[everyone, everyone]
+        b_at_a -= mismatch(target[:, a] - placed[a, a]) + mismatch(
+            target[everyone, everyone] - placed[a]
+        )
+        a_stays = (
+            row_error[a] - mismatch(target[a, a] - placed[a, a]) - mismatch(target[a] - placed[a])
+        )
+        b_stays = (
+            row_error
+            - mismatch(target[:, a] - placed[:, a])
+            - mismatch(target[everyone, everyone] - placed[everyone, everyone])
         )
         change = a_at_b + b_at_a - a_stays - b_stays
         change[a] = np.inf

@@ -17,6 +17,8 @@ from sklearn.utils.validation import (
 )
 from tqdm.auto import tqdm
 
+from ._area_law import area_law_fit, mean_block_geometry
+from ._checks import StrictInterval, check_int_list, densify
 from ._entanglement import (
     _n_workers,
     _tensor_weights,
@@ -25,8 +27,6 @@ from ._entanglement import (
     shifted_entanglement_profile,
     surrogate_entanglement,
 )
-from ._area_law import area_law_fit, mean_block_geometry
-from ._checks import StrictInterval, check_int_list, densify
 from ._fit_state import all_or_nothing
 from ._partitions import canonical_tree, max_canonical_level
 
@@ -84,12 +84,11 @@ class EntanglementMeter(BaseEstimator):
     max_samples : "auto", int, float or None, default="auto"
         QE costs ``O(M**2 N + M**3)`` per partition and tensor for M samples, so by default
         it is measured on a random subsample. ``"auto"`` takes the most samples, from 200
-        up to 1,000 (all when fewer), whose estimated work fits a budget (measured: 13 s for digits
-        with its 10 classes on 627 samples, 34 s for 5,000 x 1,000 features without labels
-        on 403 samples, on 2 cores; 1,000 samples for digits without labels, 200 for 617
-        features and 26 classes). The estimate counts
-        operations from the data's shape, classes and the settings, never timings, so the
-        same data gets the same subsample on any machine; ``n_samples_measured_`` and
+        up to 1,000 (all when fewer), whose estimated work fits a budget of about 4e11
+        floating-point operations (digits: 627 samples with its 10 classes, 1,000 without
+        labels; 5,000 x 1,000 features: 403 samples). The estimate counts operations from
+        the data's shape, classes and the settings, never timings, so the same data gets the
+        same subsample on any machine; ``n_samples_measured_`` and
         ``summary`` say how many samples QE used. An int takes that many samples, a float
         that fraction, ``None`` all of them. QE grows with M (its ceiling is ``ln M``):
         compare numbers measured on the same number of samples. SE always uses all
@@ -212,7 +211,7 @@ class EntanglementMeter(BaseEstimator):
     # Memory the QE measurement may take (the budget that max_samples keeps to).
     _memory_budget = 4 * 2**30
     # max_samples="auto": the most samples between these whose estimated work (floating-point
-    # operations, see partition_cost) fits the budget: 13 to 34 s on 2 cores (docstring).
+    # operations, see partition_cost) fits the budget: tens of seconds on a 2-core laptop.
     _min_auto_samples, _max_auto_samples, _auto_work = 200, 1000, 4e11
 
     def __init__(
@@ -283,25 +282,25 @@ class EntanglementMeter(BaseEstimator):
         self.target_type_ = None if y is None else ("values" if classes is None else "classes")
         self.n_samples_measured_ = len(rows)
         self.levels_ = np.array(levels)
-        self.partition_entanglement_ = [per_level[l].mean(axis=1) for l in levels]
+        self.partition_entanglement_ = [per_level[level].mean(axis=1) for level in levels]
         self.entanglement_ = np.array([qe.mean() for qe in self.partition_entanglement_])
-        self.class_entanglement_ = np.array([per_level[l].mean(axis=0) for l in levels]).T
+        self.class_entanglement_ = np.array([per_level[level].mean(axis=0) for level in levels]).T
         self.entanglement_ceiling_ = np.array(
             [_ceiling(tree, level, len(rows)).mean() for level in levels]
         )
         if random_order is not None:
-            self.random_order_entanglement_ = np.array([random_order[l].mean() for l in levels])
+            self.random_order_entanglement_ = np.array(
+                [random_order[level].mean() for level in levels]
+            )
         if shifted is not None:
-            self.partition_shifted_entanglement_ = [shifted[l].mean(axis=1) for l in levels]
+            self.partition_shifted_entanglement_ = [shifted[level].mean(axis=1) for level in levels]
             self.shifted_entanglement_ = np.array(
                 [qe.mean() if qe.size else np.nan for qe in self.partition_shifted_entanglement_]
             )
-        self.partition_surrogate_entanglement_ = [se[l] for l in levels]
+        self.partition_surrogate_entanglement_ = [se[level] for level in levels]
         self.surrogate_entanglement_ = np.array([s.mean() for s in se.values()])
-        self.level_widths_ = np.array([_width(per_level[l].max()) for l in levels])
-        self.area_law_ = area_law_fit(
-            *mean_block_geometry(tree, levels), self.entanglement_
-        )
+        self.level_widths_ = np.array([_width(per_level[level].max()) for level in levels])
+        self.area_law_ = area_law_fit(*mean_block_geometry(tree, levels), self.entanglement_)
         self.required_width_ = int(self.level_widths_.max())
         self.score_ = self._score(per_level, shifted, levels)
         return self
@@ -313,12 +312,12 @@ class EntanglementMeter(BaseEstimator):
         block, averaged over each level's blocks, then over the levels that have them. These
         blocks straddle the seams between canonical blocks, so they also see how sibling
         blocks are placed and oriented, which every canonical partition is blind to, and
-        which convolution kernels, state-space kernels and attention windows are not. On
-        three series sets and dna this score ordered every pair of feature orders whose CNN
-        test accuracies differ by 3 points or more as the accuracy did (84 pairs; for S4,
-        89% of 82), where the canonical partitions' QE tied or misranked some (user
-        guide, Benchmarks; ``benchmarks/score_orders.py``). With ``shifted=False``, or where no level has
-        shifted blocks: minus the mean QE of the canonical partitions, level by level.
+        which convolution kernels, state-space kernels and attention windows are not. In
+        the benchmarks (user guide, Benchmarks; ``benchmarks/score_orders.py``) this score
+        ranked feature orders as the test accuracy of CNNs and S4 networks did where the
+        canonical partitions' QE tied or misranked some. With ``shifted=False``, or where
+        no level has shifted blocks: minus the mean QE of the canonical partitions, level
+        by level.
 
         X is measured with the settings ``fit`` used (theta, levels, shape, shifted, target,
         max_samples, random_state), so that the score of the training data is ``score_``
@@ -386,8 +385,10 @@ class EntanglementMeter(BaseEstimator):
         # The levels that have shifted blocks (all but the tree's deepest); the canonical
         # partitions where none has, or with shifted=False.
         if shifted is not None and any(shifted[level].size for level in levels):
-            return -float(np.mean([shifted[l].mean() for l in levels if shifted[l].size]))
-        return -float(np.mean([per_level[l].mean() for l in levels]))
+            return -float(
+                np.mean([shifted[level].mean() for level in levels if shifted[level].size])
+            )
+        return -float(np.mean([per_level[level].mean() for level in levels]))
 
     def _settings(self, n_features):
         """The parameters as this fit measures with them; levels as an explicit list."""
@@ -604,7 +605,8 @@ def make_entanglement_scorer(**meter_params):
     ``EntanglementMeter(**meter_params).fit(estimator.transform(X), y).score_``, by default
     minus the mean QE of the blocks shifted by half a block (see
     :meth:`EntanglementMeter.score`). It picks, without training a network, the feature
-    order a locally connected network is most accurate with (the benchmarks of the user guide: how often it agrees).
+    order a locally connected network is most accurate with (the benchmarks of the user
+    guide: how often it agrees).
 
     Parameters
     ----------

@@ -239,9 +239,7 @@ def canonical_tree(n_features, shape=None, max_level=None):
         for _ in range(max_level):
             nodes = [half for start, stop in nodes for half in halves(start, stop)]
             levels.append(nodes)
-        blocks = tuple(
-            tuple(np.arange(start, stop) for start, stop in nodes) for nodes in levels
-        )
+        blocks = tuple(tuple(np.arange(start, stop) for start, stop in nodes) for nodes in levels)
         return CanonicalTree(blocks=blocks, arity=2)
 
     height, width = shape

@@ -72,8 +72,8 @@ class _BaseReorderer(TransformerMixin, BaseEstimator):
         before, after = surrogate_profiles(
             standardized_columns(X), tree, levels, [None, self.permutation_], n_jobs=n_jobs
         )
-        self.surrogate_entanglement_before_ = np.array([before[l].mean() for l in levels])
-        self.surrogate_entanglement_ = np.array([after[l].mean() for l in levels])
+        self.surrogate_entanglement_before_ = np.array([before[level].mean() for level in levels])
+        self.surrogate_entanglement_ = np.array([after[level].mean() for level in levels])
         return self
 
     def transform(self, X):
@@ -189,11 +189,11 @@ class EntanglementReorderer(_BaseReorderer):
         ``2**31 - 1``).
     leaf_ordering : {"optimal"} or None, default="optimal"
         With ``method="cuts"``: ``"optimal"`` orients the cut tree to maximise the summed
-        absolute Pearson correlation of neighbouring features: in 1-D exactly (optimal leaf ordering of the binary tree
-        among the allowed exchanges, Bar-Joseph et al. 2001) up to 1024 features and
-        approximately beyond; in 2-D greedily, each node placing its four quadrants and
-        their mirror images best across the seams they share. ``None`` keeps the order the
-        cuts produce, as in the paper.
+        absolute Pearson correlation of neighbouring features: in 1-D exactly (optimal
+        leaf ordering of the binary tree among the allowed exchanges, Bar-Joseph et al.
+        2001) up to 1024 features and approximately beyond; in 2-D greedily, each node
+        placing its four quadrants and their mirror images best across the seams they
+        share. ``None`` keeps the order the cuts produce, as in the paper.
     random_state : int, RandomState instance or None, default=None
         Seeds METIS (``method="cuts"``); seriation is deterministic.
     n_jobs : int or None, default=None
@@ -292,7 +292,7 @@ class EntanglementReorderer(_BaseReorderer):
             gigabytes = n_features**2 * 24 / 1e9
             raise ValueError(
                 f"A dense correlation graph over {n_features} features needs about "
-                f"{gigabytes:.0f} GB; pass n_neighbors (an int such as 16, or \"auto\") to keep "
+                f'{gigabytes:.0f} GB; pass n_neighbors (an int such as 16, or "auto") to keep '
                 "only each feature's strongest correlations."
             )
         graph = abs_correlation_graph(X, n_neighbors=n_neighbors, n_jobs=self.n_jobs)

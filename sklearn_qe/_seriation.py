@@ -90,9 +90,7 @@ def single_linkage(graph):
     rows = []
     for edge in edges:
         a, b = root(heads[edge]), root(tails[edge])
-        rows.append(
-            [*sorted((cluster_of[a], cluster_of[b])), weights[edge], size[a] + size[b]]
-        )
+        rows.append([*sorted((cluster_of[a], cluster_of[b])), weights[edge], size[a] + size[b]])
         parent[b] = a
         size[a] += size[b]
         cluster_of[a] = n_features + len(rows) - 1
@@ -189,7 +187,7 @@ def quadtree_curve(shape):
         # the corner coordinate along which entry and exit agree).
         along = 0 if entry[0] == exit_[0] else 1
 
-        def flip(corner):
+        def flip(corner, along=along):
             return tuple(1 - v if axis == along else v for axis, v in enumerate(corner))
 
         visits = [

@@ -43,7 +43,7 @@ def min_cut_by_edge_sets(n_features, n_nodes, edges, blocks):
     for removed in itertools.product([False, True], repeat=len(edges)):
         parent = list(range(n_nodes))
 
-        def find(u):
+        def find(u, parent=parent):
             while parent[u] != u:
                 u = parent[u]
             return u
@@ -138,7 +138,8 @@ def test_cutting_the_complement_can_be_cheaper():
 
 @pytest.mark.parametrize("shape", [None, (8, 8)])
 def test_perfect_tree_closed_form(shape):
-    """ln min(R_l, R_{l+1}**c, ..., 2**|K|, 2**|K^c|) (the min-cut bound of Levine et al., ICLR 2018)."""
+    """ln min(R_l, R_{l+1}**c, ..., 2**|K|, 2**|K^c|): the min-cut bound of Levine et al.
+    (ICLR 2018)."""
     n_features, arity = (16, 2) if shape is None else (64, 4)
     tree = canonical_tree(n_features, shape=shape)
     rng = np.random.default_rng(0)

@@ -56,8 +56,7 @@ CORE_ESTIMATORS = [
 NETS = [
     *[
         Net(max_epochs=20, random_state=0)
-        for Net in (LocalCNNClassifier, S4Classifier, LocalAttentionClassifier)
-        + FLOAT32_REGRESSORS
+        for Net in (LocalCNNClassifier, S4Classifier, LocalAttentionClassifier) + FLOAT32_REGRESSORS
     ],
     TensorNetworkClassifier(max_epochs=10, random_state=0),
     TensorNetworkRegressor(max_epochs=10, random_state=0),

@@ -166,9 +166,7 @@ def test_permutation_display_2d_image():
     reorderer = IGTDReorderer(shape=(8, 8), max_steps=20).fit(X)
     display = PermutationDisplay.from_estimator(reorderer)
 
-    np.testing.assert_array_equal(
-        display.image_.get_array(), reorderer.permutation_.reshape(8, 8)
-    )
+    np.testing.assert_array_equal(display.image_.get_array(), reorderer.permutation_.reshape(8, 8))
     assert display.colorbar_ is not None and display.colorbar_.mappable is display.image_
     assert display.scatter_ is None
 

@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
 from scipy import sparse
 
 from sklearn_qe import (
@@ -352,8 +351,11 @@ def test_property_exact_and_bounded(data):
 
 @settings(max_examples=40, deadline=None)
 @given(
-    arrays(np.float64, st.tuples(st.integers(2, 15), st.integers(2, 12)),
-           elements=st.floats(-5, 5, allow_nan=False))
+    arrays(
+        np.float64,
+        st.tuples(st.integers(2, 15), st.integers(2, 12)),
+        elements=st.floats(-5, 5, allow_nan=False),
+    )
 )
 def test_property_surrogate(X):
     tree = canonical_tree(X.shape[1])
@@ -373,14 +375,30 @@ def test_property_surrogate(X):
         (lambda X: abs_correlation(X[:, :1]), ValueError, "2 feature"),
         (lambda X: label_weights(None, -1), ValueError, "n_samples"),
         (lambda X: label_weights(None, True), TypeError, "n_samples"),
-        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [1], 0.5,
-                                        n_jobs="a"), TypeError, "n_jobs"),
-        (lambda X: shifted_entanglement_profile(X, np.ones((1, 40)), "x", [1], 0.5),
-         TypeError, "tree"),
-        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [True], 0.5),
-         TypeError, "each level"),
-        (lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [1], 0.5,
-                                        progress="x"), TypeError, "progress"),
+        (
+            lambda X: entanglement_profile(
+                X, np.ones((1, 40)), canonical_tree(6), [1], 0.5, n_jobs="a"
+            ),
+            TypeError,
+            "n_jobs",
+        ),
+        (
+            lambda X: shifted_entanglement_profile(X, np.ones((1, 40)), "x", [1], 0.5),
+            TypeError,
+            "tree",
+        ),
+        (
+            lambda X: entanglement_profile(X, np.ones((1, 40)), canonical_tree(6), [True], 0.5),
+            TypeError,
+            "each level",
+        ),
+        (
+            lambda X: entanglement_profile(
+                X, np.ones((1, 40)), canonical_tree(6), [1], 0.5, progress="x"
+            ),
+            TypeError,
+            "progress",
+        ),
     ],
 )
 def test_bad_arguments_name_themselves(call, error, message):
@@ -441,8 +459,11 @@ def test_numeric_dataframes_of_any_dtypes_are_read_as_the_estimators_read_them()
     "call, error, message",
     [
         # Found by tests/test_properties.py.
-        (lambda X: entanglement_entropy(X, block=[0], theta=10**400), ValueError,
-         "theta must be a finite real number"),
+        (
+            lambda X: entanglement_entropy(X, block=[0], theta=10**400),
+            ValueError,
+            "theta must be a finite real number",
+        ),
         (lambda X: entanglement_entropy([["a", "b"]], block=[0]), ValueError, "^X must be numeric"),
         (lambda X: label_weights(None, 10**20), ValueError, "n_samples must be at most"),
         (lambda X: canonical_tree(10**20), ValueError, "n_features must be at most"),

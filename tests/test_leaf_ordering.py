@@ -86,8 +86,16 @@ def test_1d_is_the_best_order_of_a_balanced_tree():
 
 @pytest.mark.parametrize(
     "n_features, shape",
-    [(64, None), (180, None), (1000, None), (3000, None), (64, (8, 8)), (60, (6, 10)),
-     (96, (8, 12)), (48, (4, 12))],
+    [
+        (64, None),
+        (180, None),
+        (1000, None),
+        (3000, None),
+        (64, (8, 8)),
+        (60, (6, 10)),
+        (96, (8, 12)),
+        (48, (4, 12)),
+    ],
 )
 def test_canonical_blocks_are_kept_and_similarity_never_drops(n_features, shape):
     X = random_walks(150, n_features, seed=1)
@@ -98,9 +106,10 @@ def test_canonical_blocks_are_kept_and_similarity_never_drops(n_features, shape)
     assert adjacent_similarity(Z, oriented, shape) >= adjacent_similarity(Z, order, shape)
     # On independent features too (nothing to gain but nothing may be lost).
     noise = np.random.default_rng(3).standard_normal((150, n_features))
-    assert adjacent_similarity(
-        standardized_columns(noise), orient_order(noise, order, shape), shape
-    ) >= adjacent_similarity(standardized_columns(noise), order, shape) - 1e-9
+    assert (
+        adjacent_similarity(standardized_columns(noise), orient_order(noise, order, shape), shape)
+        >= adjacent_similarity(standardized_columns(noise), order, shape) - 1e-9
+    )
 
 
 def test_orientation_undoes_exchanges_of_a_smooth_grid():
@@ -111,7 +120,10 @@ def test_orientation_undoes_exchanges_of_a_smooth_grid():
     X = np.sin(0.35 * rows.ravel() + phases[:, :1]) + np.cos(0.3 * cols.ravel() + phases[:, 1:])
     scrambled = np.arange(64).reshape(8, 8)
     scrambled = np.block(
-        [[scrambled[4:, :4][:, ::-1], scrambled[:4, :4]], [scrambled[4:, 4:], scrambled[:4, 4:][::-1]]]
+        [
+            [scrambled[4:, :4][:, ::-1], scrambled[:4, :4]],
+            [scrambled[4:, 4:], scrambled[:4, 4:][::-1]],
+        ]
     ).ravel()
     Z = standardized_columns(X)
     oriented = orient_order(X, scrambled, (8, 8))

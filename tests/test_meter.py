@@ -4,6 +4,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from bad_inputs import COMMON_BAD_INPUTS
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -11,7 +12,6 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from bad_inputs import COMMON_BAD_INPUTS
 from sklearn_qe import (
     EntanglementMeter,
     area_law_fit,
@@ -41,7 +41,10 @@ def test_attributes_match_the_core(digits):
     per_partition = []
     for i, level in enumerate(meter.levels_):
         expected = np.array(
-            [entanglement_entropy(X, y, b, theta=0.3, average=False) for b in tree.partitions(level)]
+            [
+                entanglement_entropy(X, y, b, theta=0.3, average=False)
+                for b in tree.partitions(level)
+            ]
         )
         np.testing.assert_allclose(meter.partition_entanglement_[i], expected.mean(axis=1))
         np.testing.assert_allclose(meter.class_entanglement_[:, i], expected.mean(axis=0))
@@ -60,7 +63,9 @@ def test_attributes_match_the_core(digits):
         shifted = np.array(
             [
                 entanglement_entropy(
-                    X, y, np.concatenate([canonical_tree(12).blocks[level + 1][j] for j in w]),
+                    X,
+                    y,
+                    np.concatenate([canonical_tree(12).blocks[level + 1][j] for j in w]),
                     theta=0.3,
                 )
                 for w in windows
@@ -91,7 +96,8 @@ def test_shifted_partitions_see_exchanged_blocks():
 
 
 @pytest.mark.parametrize(
-    "levels, expected", [(None, [1, 2, 3, 4]), (2, [1, 2]), ([4, 2, 2], [2, 4]), (np.array([3]), [3])]
+    "levels, expected",
+    [(None, [1, 2, 3, 4]), (2, [1, 2]), ([4, 2, 2], [2, 4]), (np.array([3]), [3])],
 )
 def test_levels(levels, expected):
     X = np.random.default_rng(0).standard_normal((20, 16))

@@ -56,6 +56,7 @@ def test_modules_take_any_number_of_features(Module, n_features, readout):
 @pytest.mark.parametrize("Module", [ResCNN1d, S4DNet, LocalAttentionNet])
 def test_flatten_readout_gives_each_position_its_own_head_weights(Module):
     kwargs = {"window_size": 4} if Module is LocalAttentionNet else {}
+
     def head_inputs(net):
         return next(m for m in net.head.modules() if isinstance(m, torch.nn.Linear)).in_features
 
@@ -186,14 +187,23 @@ def test_pointwise_cnn_learns(digits):
     trains from its He initialisation, with no normalisation to help it."""
     X, y = digits
     net = LocalCNNClassifier(
-        module=PointwiseCNN2d, module__shape=(8, 8), module__channels=[16, 32, 32],
-        lr=1e-2, max_epochs=10, random_state=0,
+        module=PointwiseCNN2d,
+        module__shape=(8, 8),
+        module__channels=[16, 32, 32],
+        lr=1e-2,
+        max_epochs=10,
+        random_state=0,
     )
     net.fit(X[:500], y[:500])
     assert np.mean(net.predict(X[500:]) == y[500:]) > 0.4  # 4 times chance
-    channels = LocalCNNClassifier(module=PointwiseCNN1d, module__channels=[16, 32], module__n_blocks=1)
-    with pytest.raises(ValueError, match="channels must be a positive int or a list of 2 positive "
-                                         "ints .* the n_blocks=1 1x1 convolutions"):
+    channels = LocalCNNClassifier(
+        module=PointwiseCNN1d, module__channels=[16, 32], module__n_blocks=1
+    )
+    with pytest.raises(
+        ValueError,
+        match="channels must be a positive int or a list of 2 positive "
+        "ints .* the n_blocks=1 1x1 convolutions",
+    ):
         channels.set_params(module__channels=[16, 32, 8]).fit(X[:100], y[:100])
 
 
@@ -352,87 +362,201 @@ _2D = {"module": ResCNN2d}
 _SHAPE_MESSAGE = "module__shape must be a pair (height, width) of positive ints whose product is"
 BAD_PARAMS = [
     # (estimator, parameters, error, message)
-    (LocalCNNClassifier, {"module__channels": 0}, ValueError,
-     "module__channels must be a positive int or a list of 4 positive ints (one per stage: "
-     "the stem, then each of the n_blocks=3 residual blocks), got 0."),
-    (LocalCNNRegressor, {"module__channels": 2.5}, TypeError,
-     "module__channels must be a positive int or a list of 4 positive ints"),
-    (LocalCNNClassifier, {"module__channels": True}, TypeError,
-     "module__channels must be a positive int"),
-    (LocalCNNClassifier, {"module__kernel_size": 0}, ValueError,
-     "module__kernel_size must be a positive odd int, got 0."),
-    (LocalCNNClassifier, {"module__kernel_size": 4}, ValueError,
-     "module__kernel_size must be a positive odd int, got 4."),
-    (LocalCNNRegressor, {"module__n_blocks": -1}, ValueError,
-     "module__n_blocks must be a non-negative int, got -1."),
-    (LocalCNNClassifier, {"module__dropout": 1.0}, ValueError,
-     "module__dropout must be a float in [0, 1), got 1.0."),
-    (LocalCNNClassifier, {"module__readout": "max"}, ValueError,
-     "module__readout must be one of"),
-    (LocalCNNClassifier, {**_2D, "module__shape": (3, 3)}, ValueError,
-     f"{_SHAPE_MESSAGE} n_features=8, got (3, 3)."),
+    (
+        LocalCNNClassifier,
+        {"module__channels": 0},
+        ValueError,
+        "module__channels must be a positive int or a list of 4 positive ints (one per stage: "
+        "the stem, then each of the n_blocks=3 residual blocks), got 0.",
+    ),
+    (
+        LocalCNNRegressor,
+        {"module__channels": 2.5},
+        TypeError,
+        "module__channels must be a positive int or a list of 4 positive ints",
+    ),
+    (
+        LocalCNNClassifier,
+        {"module__channels": True},
+        TypeError,
+        "module__channels must be a positive int",
+    ),
+    (
+        LocalCNNClassifier,
+        {"module__kernel_size": 0},
+        ValueError,
+        "module__kernel_size must be a positive odd int, got 0.",
+    ),
+    (
+        LocalCNNClassifier,
+        {"module__kernel_size": 4},
+        ValueError,
+        "module__kernel_size must be a positive odd int, got 4.",
+    ),
+    (
+        LocalCNNRegressor,
+        {"module__n_blocks": -1},
+        ValueError,
+        "module__n_blocks must be a non-negative int, got -1.",
+    ),
+    (
+        LocalCNNClassifier,
+        {"module__dropout": 1.0},
+        ValueError,
+        "module__dropout must be a float in [0, 1), got 1.0.",
+    ),
+    (LocalCNNClassifier, {"module__readout": "max"}, ValueError, "module__readout must be one of"),
+    (
+        LocalCNNClassifier,
+        {**_2D, "module__shape": (3, 3)},
+        ValueError,
+        f"{_SHAPE_MESSAGE} n_features=8, got (3, 3).",
+    ),
     (LocalCNNClassifier, {**_2D, "module__shape": (-2, -4)}, ValueError, _SHAPE_MESSAGE),
     (LocalCNNRegressor, {**_2D, "module__shape": 8}, ValueError, _SHAPE_MESSAGE),
-    (LocalCNNClassifier, {**_2D, "module__shape": (2, 4), "module__kernel_size": 2}, ValueError,
-     "module__kernel_size must be a positive odd int, got 2."),
-    (S4Classifier, {"module__d_model": 0}, ValueError,
-     "module__d_model must be a positive int, got 0."),
-    (S4Regressor, {"module__n_layers": -1}, ValueError,
-     "module__n_layers must be a non-negative int, got -1."),
+    (
+        LocalCNNClassifier,
+        {**_2D, "module__shape": (2, 4), "module__kernel_size": 2},
+        ValueError,
+        "module__kernel_size must be a positive odd int, got 2.",
+    ),
+    (
+        S4Classifier,
+        {"module__d_model": 0},
+        ValueError,
+        "module__d_model must be a positive int, got 0.",
+    ),
+    (
+        S4Regressor,
+        {"module__n_layers": -1},
+        ValueError,
+        "module__n_layers must be a non-negative int, got -1.",
+    ),
     # Found by tests/test_properties.py: the layers were built one by one until memory ran out.
-    (S4Regressor, {"module__n_layers": 10**20}, ValueError, "module__n_layers must be at most 1024"),
-    (LocalCNNRegressor, {"module__n_blocks": 10**20}, ValueError, "module__n_blocks must be at most 1024"),
+    (
+        S4Regressor,
+        {"module__n_layers": 10**20},
+        ValueError,
+        "module__n_layers must be at most 1024",
+    ),
+    (
+        LocalCNNRegressor,
+        {"module__n_blocks": 10**20},
+        ValueError,
+        "module__n_blocks must be at most 1024",
+    ),
     # Also found there: widths too large for torch's sizes crashed inside torch, and widths
     # it can size asked the allocator for terabytes.
     (S4Regressor, {"module__d_state": 10**20}, ValueError, "module__d_state must be at most"),
-    (LocalAttentionClassifier, {"module__d_model": 10**20}, ValueError,
-     "module__d_model must be at most"),
-    (LocalCNNClassifier, {"module__channels": [4, 10**20, 4, 4]}, ValueError,
-     "module__channels must be at most"),
-    (LocalCNNRegressor, {"module__channels": 2**20}, ValueError,
-     "parameters (1.23e+05 GiB of float32, about 4x that to train), more than the budget"),
-    (S4Classifier, {"module__d_model": 2**20, "module__n_layers": 1}, ValueError,
-     "lower its widths (module__d_model=1048576, module__n_layers=1)"),
-    (S4Classifier, {"module__d_state": 0}, ValueError,
-     "module__d_state must be an int >= 2, got 0."),
-    (S4Classifier, {"module__d_state": 1}, ValueError,
-     "module__d_state must be an int >= 2, got 1."),
-    (S4Regressor, {"module__dt_min": 0.0}, ValueError,
-     "module__dt_min must be a positive float, got 0.0."),
-    (S4Classifier, {"module__dt_max": "0.1"}, TypeError,
-     "module__dt_max must be a positive float"),
-    (S4Classifier, {"module__dt_min": 0.2, "module__dt_max": 0.1}, ValueError,
-     "module__dt_min must be <= dt_max, got 0.2 > 0.1."),
-    (S4Regressor, {"module__dropout": -0.1}, ValueError,
-     "module__dropout must be a float in [0, 1)"),
-    (LocalAttentionClassifier, {"module__d_model": 30}, ValueError,
-     "module__n_heads must divide d_model, got n_heads=4 and d_model=30."),
-    (LocalAttentionRegressor, {"module__n_heads": 0}, ValueError,
-     "module__n_heads must be a positive int, got 0."),
-    (LocalAttentionClassifier, {"module__window_size": 0}, ValueError,
-     "module__window_size must be a positive int, got 0."),
-    (LocalAttentionRegressor, {"module__n_layers": -1}, ValueError,
-     "module__n_layers must be a non-negative int, got -1."),
-    (LocalAttentionClassifier, {"module__dropout": float("nan")}, ValueError,
-     "module__dropout must be a float in [0, 1)"),
-    (LocalCNNClassifier, {"max_epochs": 0}, ValueError,
-     "max_epochs must be a positive int, got 0."),
-    (S4Regressor, {"max_epochs": 2.0}, TypeError,
-     "max_epochs must be a positive int, got 2.0."),
-    (LocalCNNClassifier, {"batch_size": 0}, ValueError,
-     "batch_size must be a positive int or -1 (one batch of all samples), got 0."),
-    (LocalAttentionRegressor, {"batch_size": -5}, ValueError,
-     "batch_size must be a positive int or -1"),
-    (LocalCNNClassifier, {"batch_size": 10**20}, ValueError,
-     "batch_size must be at most"),
-    (LocalCNNRegressor, {"patience": 0}, ValueError,
-     "patience must be a positive int, got 0."),
-    (S4Classifier, {"lr": 0.0}, ValueError,
-     "lr must be a positive float, got 0.0."),
-    (LocalCNNClassifier, {"lr": -1e-3}, ValueError,
-     "lr must be a positive float, got -0.001."),
-    (S4Regressor, {"normalize_y": "yes"}, TypeError,
-     "normalize_y must be a bool, got 'yes'."),
+    (
+        LocalAttentionClassifier,
+        {"module__d_model": 10**20},
+        ValueError,
+        "module__d_model must be at most",
+    ),
+    (
+        LocalCNNClassifier,
+        {"module__channels": [4, 10**20, 4, 4]},
+        ValueError,
+        "module__channels must be at most",
+    ),
+    (
+        LocalCNNRegressor,
+        {"module__channels": 2**20},
+        ValueError,
+        "parameters (1.23e+05 GiB of float32, about 4x that to train), more than the budget",
+    ),
+    (
+        S4Classifier,
+        {"module__d_model": 2**20, "module__n_layers": 1},
+        ValueError,
+        "lower its widths (module__d_model=1048576, module__n_layers=1)",
+    ),
+    (
+        S4Classifier,
+        {"module__d_state": 0},
+        ValueError,
+        "module__d_state must be an int >= 2, got 0.",
+    ),
+    (
+        S4Classifier,
+        {"module__d_state": 1},
+        ValueError,
+        "module__d_state must be an int >= 2, got 1.",
+    ),
+    (
+        S4Regressor,
+        {"module__dt_min": 0.0},
+        ValueError,
+        "module__dt_min must be a positive float, got 0.0.",
+    ),
+    (S4Classifier, {"module__dt_max": "0.1"}, TypeError, "module__dt_max must be a positive float"),
+    (
+        S4Classifier,
+        {"module__dt_min": 0.2, "module__dt_max": 0.1},
+        ValueError,
+        "module__dt_min must be <= dt_max, got 0.2 > 0.1.",
+    ),
+    (
+        S4Regressor,
+        {"module__dropout": -0.1},
+        ValueError,
+        "module__dropout must be a float in [0, 1)",
+    ),
+    (
+        LocalAttentionClassifier,
+        {"module__d_model": 30},
+        ValueError,
+        "module__n_heads must divide d_model, got n_heads=4 and d_model=30.",
+    ),
+    (
+        LocalAttentionRegressor,
+        {"module__n_heads": 0},
+        ValueError,
+        "module__n_heads must be a positive int, got 0.",
+    ),
+    (
+        LocalAttentionClassifier,
+        {"module__window_size": 0},
+        ValueError,
+        "module__window_size must be a positive int, got 0.",
+    ),
+    (
+        LocalAttentionRegressor,
+        {"module__n_layers": -1},
+        ValueError,
+        "module__n_layers must be a non-negative int, got -1.",
+    ),
+    (
+        LocalAttentionClassifier,
+        {"module__dropout": float("nan")},
+        ValueError,
+        "module__dropout must be a float in [0, 1)",
+    ),
+    (
+        LocalCNNClassifier,
+        {"max_epochs": 0},
+        ValueError,
+        "max_epochs must be a positive int, got 0.",
+    ),
+    (S4Regressor, {"max_epochs": 2.0}, TypeError, "max_epochs must be a positive int, got 2.0."),
+    (
+        LocalCNNClassifier,
+        {"batch_size": 0},
+        ValueError,
+        "batch_size must be a positive int or -1 (one batch of all samples), got 0.",
+    ),
+    (
+        LocalAttentionRegressor,
+        {"batch_size": -5},
+        ValueError,
+        "batch_size must be a positive int or -1",
+    ),
+    (LocalCNNClassifier, {"batch_size": 10**20}, ValueError, "batch_size must be at most"),
+    (LocalCNNRegressor, {"patience": 0}, ValueError, "patience must be a positive int, got 0."),
+    (S4Classifier, {"lr": 0.0}, ValueError, "lr must be a positive float, got 0.0."),
+    (LocalCNNClassifier, {"lr": -1e-3}, ValueError, "lr must be a positive float, got -0.001."),
+    (S4Regressor, {"normalize_y": "yes"}, TypeError, "normalize_y must be a bool, got 'yes'."),
 ]
 
 
@@ -601,7 +725,9 @@ def test_cnn_estimator_takes_channels_per_stage():
     X, y = _small_data(LocalCNNClassifier)
     net = LocalCNNClassifier(module__channels=(4, 6), module__n_blocks=1, max_epochs=1)
     assert net.fit(X, y).module_.head[-1].in_features == 6
-    with pytest.raises(ValueError, match=re.escape("module__channels must be a positive int or a list of 2")):
+    with pytest.raises(
+        ValueError, match=re.escape("module__channels must be a positive int or a list of 2")
+    ):
         net.set_params(module__channels=[4, 6, 8]).fit(X, y)
 
 
@@ -661,7 +787,9 @@ def test_a_diverging_fit_fails_and_keeps_the_previous_network(Net):
     net = Net(max_epochs=1, random_state=0).fit(X, y)
     net.set_params(callbacks=[_PoisonWeights()])
     state = _State(net, X)
-    with pytest.raises(ValueError, match="training loss became nan in epoch 1: the network diverged"):
+    with pytest.raises(
+        ValueError, match="training loss became nan in epoch 1: the network diverged"
+    ):
         net.fit(X, y)
     state.assert_same(net, X)
 

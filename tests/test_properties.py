@@ -392,8 +392,7 @@ def test_entanglement_capacity(layout, widths, bad, junk_value):
     assert np.all(np.isfinite(capacity)) and np.all(capacity >= 0)
     for level in range(1, tree.n_levels + 1):
         smaller = max(
-            min(len(block), tree.blocks[0][0].size - len(block))
-            for block in tree.partitions(level)
+            min(len(block), tree.blocks[0][0].size - len(block)) for block in tree.partitions(level)
         )
         assert capacity[level - 1] <= smaller * np.log(2) + TOL
 
@@ -570,24 +569,47 @@ def test_channel_schedule(kwargs):
 # and module and training parameters drawn valid or junk. One epoch: the property is that
 # a fit either refuses a named parameter or gives a model with finite outputs.
 NET_CLASSES = [
-    ("LocalCNNClassifier", {"module__channels": st.integers(1, 4),
-                            "module__n_blocks": st.integers(0, 4),
-                            "module__kernel_size": st.sampled_from([1, 3, 5])},
-     {"module__channels": junk, "module__n_blocks": junk, "module__kernel_size": junk}),
-    ("S4Regressor", {"module__d_model": st.integers(1, 4), "module__d_state": st.integers(2, 4),
-                     "module__n_layers": st.integers(0, 2)},
-     {"module__d_model": junk, "module__d_state": junk, "module__n_layers": junk}),
-    ("TensorNetworkClassifier", {"module__rank": st.integers(1, 4),
-                                 "module__theta": st.floats(0.01, 1.0),
-                                 "module__init_noise": st.floats(0, 1),
-                                 "linear_start": st.sampled_from(["auto", None])},
-     {"module__rank": junk, "module__theta": junk, "module__init_noise": junk,
-      "linear_start": junk}),
+    (
+        "LocalCNNClassifier",
+        {
+            "module__channels": st.integers(1, 4),
+            "module__n_blocks": st.integers(0, 4),
+            "module__kernel_size": st.sampled_from([1, 3, 5]),
+        },
+        {"module__channels": junk, "module__n_blocks": junk, "module__kernel_size": junk},
+    ),
+    (
+        "S4Regressor",
+        {
+            "module__d_model": st.integers(1, 4),
+            "module__d_state": st.integers(2, 4),
+            "module__n_layers": st.integers(0, 2),
+        },
+        {"module__d_model": junk, "module__d_state": junk, "module__n_layers": junk},
+    ),
+    (
+        "TensorNetworkClassifier",
+        {
+            "module__rank": st.integers(1, 4),
+            "module__theta": st.floats(0.01, 1.0),
+            "module__init_noise": st.floats(0, 1),
+            "linear_start": st.sampled_from(["auto", None]),
+        },
+        {
+            "module__rank": junk,
+            "module__theta": junk,
+            "module__init_noise": junk,
+            "linear_start": junk,
+        },
+    ),
 ]
 TRAINING = (
     # "default": the default validation split; None: training on every sample.
-    {"batch_size": st.sampled_from([-1, 1, 2, 64]), "lr": st.floats(1e-4, 1e-1),
-     "train_split": st.sampled_from(["default", None])},
+    {
+        "batch_size": st.sampled_from([-1, 1, 2, 64]),
+        "lr": st.floats(1e-4, 1e-1),
+        "train_split": st.sampled_from(["default", None]),
+    },
     {"batch_size": junk, "lr": junk, "train_split": junk},
 )
 

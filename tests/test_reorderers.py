@@ -3,13 +3,13 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from bad_inputs import COMMON_BAD_INPUTS
 from scipy import sparse
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
-from bad_inputs import COMMON_BAD_INPUTS
 from sklearn_qe import (
     EntanglementMeter,
     EntanglementReorderer,
@@ -248,7 +248,10 @@ def test_feature_names_and_pandas_output(permuted_digits):
     X, _ = permuted_digits
     names = [f"px{i}" for i in range(64)]
     frame = pd.DataFrame(X, columns=names)
-    for reorderer in (EntanglementReorderer(shape=(8, 8), random_state=0), IGTDReorderer(max_steps=50)):
+    for reorderer in (
+        EntanglementReorderer(shape=(8, 8), random_state=0),
+        IGTDReorderer(max_steps=50),
+    ):
         reorderer.set_output(transform="pandas").fit(frame)
         expected = np.array(names)[reorderer.permutation_]
         np.testing.assert_array_equal(reorderer.get_feature_names_out(), expected)

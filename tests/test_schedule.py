@@ -64,7 +64,9 @@ def test_stages_follow_the_levels_of_their_block_size(meters):
     # single features, whose share says nothing, so the stem takes level 3's.
     shares = [0.9, 0.6, 0.3, 1.0]
     channels = channel_schedule(with_shares(meters[0], shares), 400_000, n_blocks=3, min_channels=1)
-    np.testing.assert_allclose(np.array(channels) / channels[-1], [1 / 3, 1 / 3, 2 / 3, 1], atol=0.02)
+    np.testing.assert_allclose(
+        np.array(channels) / channels[-1], [1 / 3, 1 / 3, 2 / 3, 1], atol=0.02
+    )
     # Beyond the root's scale a stage serves the coarsest level; 2 stages: levels 3 and 3.
     deep = channel_schedule(with_shares(meters[0], shares), 400_000, n_blocks=5, min_channels=1)
     np.testing.assert_allclose(np.array(deep) / deep[-1], [1 / 3, 1 / 3, 2 / 3, 1, 1, 1], atol=0.02)
@@ -169,7 +171,9 @@ def test_rank_schedule_relative_ranks_and_refusals(meters):
     assert ranks[-1] == 2  # single features: phi's two entries
     assert n_parameters(TreeTensorNet(16, 1, rank=ranks)) <= 3_000
     assert rank_schedule([1.0], 100, n_features=2) == [2]
-    assert rank_schedule(meters[0], 10**6, n_outputs=1) == rank_schedule(meters[0], 10**6, n_outputs=1)
+    assert rank_schedule(meters[0], 10**6, n_outputs=1) == rank_schedule(
+        meters[0], 10**6, n_outputs=1
+    )
     with pytest.raises(ValueError, match="pass n_features"):
         rank_schedule([1, 2], 1_000)
     with pytest.raises(ValueError, match="3 relative ranks for the 4 levels"):
@@ -192,16 +196,26 @@ def test_relative_widths():
     image = channel_schedule([4, 2, 1], 50_000, shape=(16, 16), n_outputs=10)
     assert n_parameters(ResCNN2d(256, 10, shape=(16, 16), channels=image)) <= 50_000
     # Equal budgets, equal counts within a stage's cost: the two of Levine et al.'s experiment.
-    base = channel_schedule([4, 4, 2, 2, 1, 1], 40_000, shape=(32, 32), n_outputs=10, min_channels=1)
+    base = channel_schedule(
+        [4, 4, 2, 2, 1, 1], 40_000, shape=(32, 32), n_outputs=10, min_channels=1
+    )
     tip = channel_schedule([1, 1, 2, 2, 4, 4], 40_000, shape=(32, 32), n_outputs=10, min_channels=1)
-    counts = [n_parameters(ResCNN2d(1024, 10, shape=(32, 32), channels=c, n_blocks=5)) for c in (base, tip)]
+    counts = [
+        n_parameters(ResCNN2d(1024, 10, shape=(32, 32), channels=c, n_blocks=5))
+        for c in (base, tip)
+    ]
     assert all(36_000 <= count <= 40_000 for count in counts)
 
 
 @pytest.mark.parametrize(
     "args, kwargs, error, message",
     [
-        (([1, 2], 10), {}, ValueError, "budget=10 is too small: min_channels=8 at each of the 2 stages"),
+        (
+            ([1, 2], 10),
+            {},
+            ValueError,
+            "budget=10 is too small: min_channels=8 at each of the 2 stages",
+        ),
         (([1, 2], 10_000), {"n_blocks": 3}, ValueError, "2 relative widths for n_blocks=3"),
         (([1, -2], 10_000), {}, ValueError, "positive numbers"),
         (([[1, 2]], 10_000), {}, ValueError, "1-D list"),
@@ -215,7 +229,12 @@ def test_relative_widths():
         (([1, 2], 10**12), {"min_channels": 2**40}, ValueError, "is too small"),
         (([np.inf, 1], 10_000), {}, ValueError, "Relative widths must be finite"),
         (([1, 2], 10_000), {"n_blocks": -1}, ValueError, "n_blocks must be at least 0"),
-        (([1, 2], 10_000), {"shape": (-2, -2)}, ValueError, "each side of shape must be at least 1"),
+        (
+            ([1, 2], 10_000),
+            {"shape": (-2, -2)},
+            ValueError,
+            "each side of shape must be at least 1",
+        ),
     ],
 )
 def test_bad_arguments(args, kwargs, error, message):
@@ -232,10 +251,15 @@ def test_flatten_readout_counts_the_positions(meters):
     meter = with_shares(meters[0], [0.4, 0.4, 0.2, 1.0])
     channels = channel_schedule(meter, 20_000, n_blocks=2, readout="flatten")
     assert n_parameters(ResCNN1d(16, 3, channels=channels, n_blocks=2, readout="flatten")) <= 20_000
-    with pytest.raises(ValueError, match='readout="flatten" gives the head one weight per position'):
+    with pytest.raises(
+        ValueError, match='readout="flatten" gives the head one weight per position'
+    ):
         channel_schedule([1, 2], 20_000, readout="flatten")
     image = channel_schedule([1, 2], 20_000, readout="flatten", shape=(8, 8))
-    assert n_parameters(ResCNN2d(64, 1, shape=(8, 8), channels=image, n_blocks=1, readout="flatten")) <= 20_000
+    assert (
+        n_parameters(ResCNN2d(64, 1, shape=(8, 8), channels=image, n_blocks=1, readout="flatten"))
+        <= 20_000
+    )
 
 
 def test_a_meter_brings_the_layout_it_measured(meters):

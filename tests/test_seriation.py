@@ -3,14 +3,19 @@ from itertools import combinations
 import numpy as np
 import pytest
 from scipy import sparse
-from scipy.cluster.hierarchy import cophenet, is_valid_linkage, leaves_list, linkage
-from scipy.cluster.hierarchy import optimal_leaf_ordering
+from scipy.cluster.hierarchy import (
+    cophenet,
+    is_valid_linkage,
+    leaves_list,
+    linkage,
+    optimal_leaf_ordering,
+)
 from scipy.spatial.distance import squareform
 
 from sklearn_qe import abs_correlation, abs_correlation_graph, canonical_tree
+from sklearn_qe._compiled import greedy_path, improve_path
 from sklearn_qe._correlation import standardized_columns
 from sklearn_qe._leaf_ordering import adjacent_similarity, dendrogram_order
-from sklearn_qe._compiled import greedy_path, improve_path
 from sklearn_qe._seriation import greedy_start, quadtree_curve, seriation_order, single_linkage
 
 
@@ -120,7 +125,7 @@ def test_improve_path_ends_at_a_local_optimum(seed):
     for p, q in combinations(range(n_features + 1), 2):
         reversed_ = np.concatenate([path[:p], path[p:q][::-1], path[q:]])
         assert total_similarity(rho, reversed_) <= best + 1e-9
-    for start_, length in ((s, l) for l in (1, 2, 3) for s in range(n_features - l + 1)):
+    for start_, length in ((s, n) for n in (1, 2, 3) for s in range(n_features - n + 1)):
         stretch = np.arange(start_, start_ + length)
         segment, rest = path[stretch], np.delete(path, stretch)
         for place in range(len(rest) + 1):
@@ -243,9 +248,10 @@ def test_seriation_2d_is_as_good_as_the_natural_path_along_the_curve():
     Z = standardized_columns(shuffled)
     natural_on_curve = np.empty(64, dtype=int)
     natural_on_curve[quadtree_curve((8, 8))] = np.argsort(shuffle)
-    assert adjacent_similarity(Z, order, (8, 8)) >= adjacent_similarity(
-        Z, natural_on_curve, (8, 8)
-    ) - 1e-9
+    assert (
+        adjacent_similarity(Z, order, (8, 8))
+        >= adjacent_similarity(Z, natural_on_curve, (8, 8)) - 1e-9
+    )
     assert adjacent_similarity(Z, order, (8, 8)) > adjacent_similarity(Z, np.arange(64), (8, 8))
 
 

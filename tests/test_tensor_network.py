@@ -41,7 +41,7 @@ def _explicit_tensor(net):
                 features += child_features
             nodes.append((features, tensor))
         blocks = nodes
-    (features, matrix), = blocks
+    ((features, matrix),) = blocks
     n_features = len(features)
     tensor = matrix.reshape((2,) * n_features + (-1,))
     return np.transpose(tensor, [*np.argsort(features), n_features])
@@ -185,8 +185,11 @@ def test_local_tasks_are_learned_with_the_defaults(local_tasks, task, minimum):
     net = TensorNetworkClassifier(random_state=0).fit(X[:800], y[:800])
     assert net.score(X[800:], y[800:]) > minimum
     previous = TensorNetworkClassifier(
-        module__init="normal", module__init_noise=1.0, module__embedding="trigonometric",
-        linear_start=None, random_state=0,
+        module__init="normal",
+        module__init_noise=1.0,
+        module__embedding="trigonometric",
+        linear_start=None,
+        random_state=0,
     ).fit(X[:800], y[:800])
     assert previous.score(X[800:], y[800:]) < 0.6
 
@@ -258,7 +261,10 @@ def test_the_linear_start_is_the_fitted_linear_model_of_the_training_split():
     expected = clone(start).fit(X.astype(np.float32), y).predict(X)
     np.testing.assert_array_equal(net.predict(X), expected)
     regressor = TensorNetworkRegressor(
-        linear_start=Ridge(alpha=10.0), module__init_noise=0.0, lr=1e-12, max_epochs=1,
+        linear_start=Ridge(alpha=10.0),
+        module__init_noise=0.0,
+        lr=1e-12,
+        max_epochs=1,
         train_split=None,
     ).fit(X, X[:, 1] - X[:, 5] + 3.0)
     # Small features keep the root's children near unit norm: the model's own values.
@@ -294,26 +300,47 @@ _TREE = "of the canonical tree of these features"
         ({"module__rank": [4, "4", 4]}, TypeError, _RANK),
         ({"module__theta": 0.0}, ValueError, "module__theta must be a positive float, got 0.0."),
         ({"module__theta": "big"}, TypeError, "module__theta must be a positive float"),
-        ({"module__shape": (3, 3)}, ValueError,
-         "module__shape must be None (1-D features) or a pair (height, width) of ints >= 2 whose "
-         "product is n_features=8, got (3, 3)."),
+        (
+            {"module__shape": (3, 3)},
+            ValueError,
+            "module__shape must be None (1-D features) or a pair (height, width) of ints >= 2 "
+            "whose product is n_features=8, got (3, 3).",
+        ),
         ({"module__shape": (1, 8)}, ValueError, "module__shape must be None (1-D features)"),
-        ({"module__embedding": "cos"}, ValueError,
-         "module__embedding must be one of ('affine', 'trigonometric'), got 'cos'."),
-        ({"module__init": "zeros"}, ValueError,
-         "module__init must be one of ('linear', 'normal'), got 'zeros'."),
-        ({"module__init_noise": -0.1}, ValueError,
-         "module__init_noise must be a non-negative float, got -0.1."),
+        (
+            {"module__embedding": "cos"},
+            ValueError,
+            "module__embedding must be one of ('affine', 'trigonometric'), got 'cos'.",
+        ),
+        (
+            {"module__init": "zeros"},
+            ValueError,
+            "module__init must be one of ('linear', 'normal'), got 'zeros'.",
+        ),
+        (
+            {"module__init_noise": -0.1},
+            ValueError,
+            "module__init_noise must be a non-negative float, got -0.1.",
+        ),
         ({"module__init_noise": True}, TypeError, "module__init_noise must be a non-negative"),
         ({"module__theta": 1e308}, ValueError, "pi * theta * X overflows torch.float32"),
-        ({"linear_start": "ridge"}, ValueError,
-         "linear_start must be 'auto', None or an estimator, got 'ridge'."),
+        (
+            {"linear_start": "ridge"},
+            ValueError,
+            "linear_start must be 'auto', None or an estimator, got 'ridge'.",
+        ),
         ({"linear_start": 1.0}, TypeError, "linear_start must be 'auto', None or a scikit-learn"),
-        ({"linear_start": DecisionTreeRegressor()}, TypeError,
-         "linear_start=DecisionTreeRegressor() has no coef_ and intercept_ once fitted"),
-        ({"module__embedding": "trigonometric"}, ValueError,
-         "holds only with module__embedding='affine', got 'trigonometric': set "
-         "linear_start=None."),
+        (
+            {"linear_start": DecisionTreeRegressor()},
+            TypeError,
+            "linear_start=DecisionTreeRegressor() has no coef_ and intercept_ once fitted",
+        ),
+        (
+            {"module__embedding": "trigonometric"},
+            ValueError,
+            "holds only with module__embedding='affine', got 'trigonometric': set "
+            "linear_start=None.",
+        ),
     ],
 )
 def test_bad_hyperparameters_are_named_at_fit(params, error, message):
@@ -381,6 +408,13 @@ def test_2d_regressor_on_an_image_layout():
 
 @pytest.mark.parametrize("Net", ESTIMATORS)
 def test_docstrings_list_the_module_parameters(Net):
-    for name in ("module__rank", "module__theta", "module__shape", "module__embedding",
-                 "module__init", "module__init_noise", "linear_start"):
+    for name in (
+        "module__rank",
+        "module__theta",
+        "module__shape",
+        "module__embedding",
+        "module__init",
+        "module__init_noise",
+        "linear_start",
+    ):
         assert re.search(rf"^    {name} : ", Net.__doc__, flags=re.MULTILINE), name

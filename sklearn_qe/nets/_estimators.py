@@ -359,6 +359,7 @@ class _TabularNetMixin:
                 "validation samples are drawn without stratification. Pass train_split=None "
                 "to train on every sample.",
                 UserWarning,
+                stacklevel=2,
             )
             split = ValidSplit(split.cv, stratified=False, random_state=split.random_state)
             return split(self.get_dataset(X, y), y, **fit_params)
@@ -394,13 +395,19 @@ class _TabularNetMixin:
         return tags
 
 
+# The default hold-outs: 20%, the same samples on every fit. They hold no state, so one
+# instance serves as the default of every network.
+_CLASSIFIER_SPLIT = ValidSplit(0.2, stratified=True, random_state=0)
+_REGRESSOR_SPLIT = ValidSplit(0.2, random_state=0)
+
+
 class _NetClassifier(_TabularNetMixin, NeuralNetClassifier):
     def __init__(
         self,
         module,
         *,
         criterion=torch.nn.CrossEntropyLoss,
-        train_split=ValidSplit(0.2, stratified=True, random_state=0),
+        train_split=_CLASSIFIER_SPLIT,
         **kwargs,
     ):
         super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
@@ -455,7 +462,7 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         module,
         *,
         criterion=torch.nn.MSELoss,
-        train_split=ValidSplit(0.2, random_state=0),
+        train_split=_REGRESSOR_SPLIT,
         normalize_y=True,
         **kwargs,
     ):
@@ -473,7 +480,9 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         y = check_array(y, ensure_2d=False, dtype=[np.float64, np.float32], input_name="y")
         _check_float32_range(y, "y", "targets")
         if y.ndim > 2:
-            raise ValueError(f"y must have shape (n_samples,) or (n_samples, n_targets), got {y.shape}.")
+            raise ValueError(
+                f"y must have shape (n_samples,) or (n_samples, n_targets), got {y.shape}."
+            )
         # A (n, 1) target: MSELoss against the (batch, 1) output would silently broadcast a
         # (batch,) target to (batch, batch).
         columns = y.reshape(len(y), -1).astype(np.float64)
@@ -488,7 +497,10 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
             else:
                 self.y_mean_, self.y_scale_ = np.zeros(self.n_outputs_), np.ones(self.n_outputs_)
         if columns.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {columns.shape[1]} targets, but the network was fitted with {self.n_outputs_}.")
+            raise ValueError(
+                f"y has {columns.shape[1]} targets, but the network was fitted with "
+                f"{self.n_outputs_}."
+            )
         return ((columns - self.y_mean_) / self.y_scale_).astype(np.float32)
 
     def _targets(self):
@@ -654,10 +666,12 @@ def _documented(summary, parameters=""):
             target=(
                 "Targets of shape (n_samples,) or (n_samples, n_targets), standardized inside."
                 if regressor
-                else "Labels of any type (strings too) are encoded inside; ``predict`` returns them."
+                else "Labels of any type (strings too) are encoded inside; ``predict`` returns "
+                "them."
             ),
             optimizer=(
-                "AdamW with the state-space parameters in their own group (lr 1e-3, no weight decay)"
+                "AdamW with the state-space parameters in their own group (lr 1e-3, no weight "
+                "decay)"
                 if optimizer is torch.optim.AdamW
                 else "Adam"
             ),

@@ -181,7 +181,9 @@ class _PoolingCNN(nn.Module):
         _check_int("kernel_size", kernel_size, "a positive odd int", odd=True)
         _check_dropout(dropout)
         super().__init__()
-        stem = self.conv(1, widths[0], kernel_size, padding=kernel_size // 2, bias=self.norm is None)
+        stem = self.conv(
+            1, widths[0], kernel_size, padding=kernel_size // 2, bias=self.norm is None
+        )
         self.stem = nn.Sequential(stem, *([self.norm(widths[0])] if self.norm else []), nn.ReLU())
         self.blocks = nn.ModuleList(
             self._stage(widths[k], widths[k + 1], kernel_size) for k in range(n_blocks)
@@ -423,7 +425,9 @@ class PointwiseCNN2d(_OverImage, _PointwiseCNN):
     ...     net = PointwiseCNN2d(4096, 10, shape=(64, 64), channels=channels, n_blocks=6)
     ...     return sum(p.numel() for p in net.parameters())
     >>> r = 4  # Levine et al.'s schedules: the same count, 31 r**2 + 50 r plus biases and stem
-    >>> n_parameters([10, 4 * r, 4 * r, 2 * r, 2 * r, r, r]), n_parameters([10, r, r, 2 * r, 2 * r, 4 * r, 4 * r])
+    >>> wide_base = [10, 4 * r, 4 * r, 2 * r, 2 * r, r, r]
+    >>> wide_tip = [10, r, r, 2 * r, 2 * r, 4 * r, 4 * r]
+    >>> n_parameters(wide_base), n_parameters(wide_tip)
     (862, 862)
     """
 
@@ -627,7 +631,9 @@ class LocalAttentionNet(nn.Module):
         )
         self.feed_forward = nn.ModuleList(
             nn.Sequential(
-                nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Dropout(dropout),
+                nn.Linear(d_model, 4 * d_model),
+                nn.GELU(),
+                nn.Dropout(dropout),
                 nn.Linear(4 * d_model, d_model),
             )
             for _ in range(n_layers)

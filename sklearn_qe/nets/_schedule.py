@@ -104,9 +104,10 @@ def channel_schedule(
     Notes
     -----
     Measured against Levine et al.'s experiment (``benchmarks/channel_schedule.py``; user
-    guide, Benchmarks, "Levine et al.'s experiment"): where one of wide-base and wide-tip won beyond two
-    standard errors, the rule mostly picked it, and missed where the shares of the coarsest
-    and finest levels were too close to call (its schedule then comes out nearly flat).
+    guide, Benchmarks, "Levine et al.'s experiment"): where one of wide-base and wide-tip
+    won beyond two standard errors, the rule mostly picked it, and missed where the shares of
+    the coarsest and finest levels were too close to call (its schedule then comes out nearly
+    flat).
     Compare its schedule with a wide base and a wide tip before relying on it.
 
     Examples
@@ -178,7 +179,9 @@ def channel_schedule(
 
     @functools.cache  # the bisection's last steps give the same widths again and again
     def count_channels(channels):
-        kwargs = dict(channels=list(channels), n_blocks=n_blocks, kernel_size=kernel_size, readout=readout)
+        kwargs = dict(
+            channels=list(channels), n_blocks=n_blocks, kernel_size=kernel_size, readout=readout
+        )
         if shape is not None:
             kwargs["shape"] = shape
         with torch.device("meta"):  # counts parameters without allocating them
@@ -288,7 +291,10 @@ def rank_schedule(meter, budget, *, n_features=None, shape=None, n_outputs=None,
     blocks = _network_blocks(n_features, shape)
     if not relative_given:
         tree = canonical_tree(n_features, shape=shape)
-        sizes = [np.mean([len(block) for block in tree.blocks[level]]) for level in range(1, n_levels + 1)]
+        sizes = [
+            np.mean([len(block) for block in tree.blocks[level]])
+            for level in range(1, n_levels + 1)
+        ]
         relative = _shares(meter, sizes)
     elif relative.size != n_levels:
         raise ValueError(
@@ -358,7 +364,9 @@ def _shares(meter, sizes):
             "meter with baseline=True (the default)."
         )
     tree = canonical_tree(meter.n_features_in_, shape=meter.shape_)
-    measured = np.array([np.mean([len(block) for block in tree.blocks[level]]) for level in meter.levels_])
+    measured = np.array(
+        [np.mean([len(block) for block in tree.blocks[level]]) for level in meter.levels_]
+    )
     # No entanglement in either order: the order has nothing to make local, a share of 1.
     shares = np.divide(
         meter.entanglement_, random_order, out=np.ones(len(measured)), where=random_order > 1e-12

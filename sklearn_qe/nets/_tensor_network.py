@@ -326,9 +326,7 @@ class TreeTensorNet(nn.Module):
             )
         if init not in _INITS:
             raise _ParameterValueError(f"init must be one of {_INITS}, got {init!r}.")
-        _check_float(
-            "init_noise", init_noise, "a non-negative float", lambda s: 0 <= s < math.inf
-        )
+        _check_float("init_noise", init_noise, "a non-negative float", lambda s: 0 <= s < math.inf)
         if shape is not None:
             if not (_is_image_shape(shape, n_features) and min(shape) >= 2):
                 raise _ParameterValueError(
