@@ -3,7 +3,6 @@ import sys
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
@@ -29,15 +28,10 @@ def close_figures():
     plt.close("all")
 
 
-def random_walks(n_samples=60, n_features=16, seed=0):
-    """Neighbouring features strongly correlated; scaled so phi stays in one period."""
-    rng = np.random.default_rng(seed)
-    return np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1) / 4
-
-
 @pytest.fixture(scope="module")
-def walks():
-    return random_walks()
+def walks(random_walks):
+    # Scaled so that phi stays within one period.
+    return random_walks(60, 16, seed=0) / 4
 
 
 @pytest.fixture(scope="module")
@@ -161,8 +155,8 @@ def test_permutation_display_1d_counts_kept_neighbours():
     assert "0 of 4 neighbours" in alternating.ax_.get_title()
 
 
-def test_permutation_display_2d_image():
-    X = StandardScaler().fit_transform(load_digits().data[:300])
+def test_permutation_display_2d_image(digits):
+    X = StandardScaler().fit_transform(digits[0][:300])
     reorderer = IGTDReorderer(shape=(8, 8), max_steps=20).fit(X)
     display = PermutationDisplay.from_estimator(reorderer)
 

@@ -7,7 +7,6 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
@@ -44,8 +43,8 @@ def make_search(n_jobs):
 
 
 @pytest.fixture(scope="module")
-def data():
-    X, y = load_digits(return_X_y=True)
+def data(digits):
+    X, y = digits
     return X[:400] / 16, y[:400]
 
 

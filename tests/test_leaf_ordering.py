@@ -9,11 +9,6 @@ from sklearn_qe._leaf_ordering import adjacent_similarity, orient_order
 from sklearn_qe._partitions import halves
 
 
-def random_walks(n_samples, n_features, seed):
-    rng = np.random.default_rng(seed)
-    return np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1)
-
-
 def allowed_orders(order):
     """Every order reachable by exchanging equal-size halves anywhere in the canonical tree."""
     if len(order) == 1:
@@ -63,7 +58,7 @@ def test_1d_is_the_best_allowed_order(n_features):
 
 
 @pytest.mark.parametrize("n_features", [8, 64, 256])
-def test_1d_is_at_least_as_good_as_scipy_optimal_leaf_ordering(n_features):
+def test_1d_is_at_least_as_good_as_scipy_optimal_leaf_ordering(n_features, random_walks):
     """With every node balanced, scipy solves the same problem; ours must not lose to it.
 
     (scipy's result is not always optimal, scipy issue #11227: at 16 features brute force
@@ -76,7 +71,7 @@ def test_1d_is_at_least_as_good_as_scipy_optimal_leaf_ordering(n_features):
     assert adjacent_similarity(Z, orient_order(X, order)) >= scipy_similarity - 1e-9
 
 
-def test_1d_is_the_best_order_of_a_balanced_tree():
+def test_1d_is_the_best_order_of_a_balanced_tree(random_walks):
     X = random_walks(100, 16, seed=16)
     order = np.random.default_rng(0).permutation(16)
     Z = standardized_columns(X)
@@ -97,7 +92,7 @@ def test_1d_is_the_best_order_of_a_balanced_tree():
         (48, (4, 12)),
     ],
 )
-def test_canonical_blocks_are_kept_and_similarity_never_drops(n_features, shape):
+def test_canonical_blocks_are_kept_and_similarity_never_drops(n_features, shape, random_walks):
     X = random_walks(150, n_features, seed=1)
     order = np.random.default_rng(2).permutation(n_features)
     oriented = orient_order(X, order, shape)
@@ -135,7 +130,7 @@ def test_orientation_undoes_exchanges_of_a_smooth_grid():
     assert natural - adjacent_similarity(Z, oriented, (8, 8)) < 0.25 * lost
 
 
-def test_orientation_is_deterministic():
+def test_orientation_is_deterministic(random_walks):
     X = random_walks(100, 200, seed=4)
     order = np.random.default_rng(5).permutation(200)
     np.testing.assert_array_equal(orient_order(X, order), orient_order(X, order))

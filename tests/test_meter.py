@@ -24,8 +24,8 @@ from sklearn_qe import (
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
+def digits(digits):
+    X, y = digits
     return StandardScaler().fit_transform(X[:300]), y[:300]
 
 

@@ -8,7 +8,6 @@ import pytest
 import torch
 from scipy import sparse
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -37,8 +36,8 @@ REGRESSORS = [LocalCNNRegressor, S4Regressor, LocalAttentionRegressor]
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
+def digits(digits):
+    X, y = digits
     return X[:700] / 16, y[:700]
 
 

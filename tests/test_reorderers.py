@@ -6,7 +6,6 @@ import pytest
 from bad_inputs import COMMON_BAD_INPUTS
 from scipy import sparse
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
@@ -24,21 +23,15 @@ from sklearn_qe._igtd import _pair_ranks, feature_distances, igtd_order, positio
 from sklearn_qe._leaf_ordering import adjacent_similarity
 
 
-def smooth_process(n_samples=400, n_features=64, seed=0):
-    """Random walks: neighbouring features are strongly correlated."""
-    rng = np.random.default_rng(seed)
-    return np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1)
-
-
 @pytest.fixture(scope="module")
-def permuted_smooth():
-    X = smooth_process()
+def permuted_smooth(random_walks):
+    X = random_walks(400, 64, seed=0)
     return X[:, np.random.default_rng(1).permutation(X.shape[1])]
 
 
 @pytest.fixture(scope="module")
-def permuted_digits():
-    X, y = load_digits(return_X_y=True)
+def permuted_digits(digits):
+    X, y = digits
     X = StandardScaler().fit_transform(X[:600])
     return X[:, np.random.default_rng(2).permutation(64)], y[:600]
 
@@ -76,7 +69,7 @@ def test_same_random_state_same_order(permuted_smooth):
 
 @pytest.mark.parametrize("make", REORDERERS)
 @pytest.mark.parametrize("shape", [None, (8, 8)])
-def test_same_order_whatever_the_memory_layout(make, shape):
+def test_same_order_whatever_the_memory_layout(make, shape, random_walks):
     """C order, Fortran order and a DataFrame of the same data give the same permutation.
 
     (On another machine, 4 of 20 random inputs gave a mirrored order in Fortran order: sums
@@ -84,7 +77,7 @@ def test_same_order_whatever_the_memory_layout(make, shape):
     ordering breaks near-ties by position.)
     """
     for seed in range(3):
-        X = smooth_process(n_samples=120, seed=seed)[:, np.random.default_rng(seed).permutation(64)]
+        X = random_walks(120, 64, seed=seed)[:, np.random.default_rng(seed).permutation(64)]
         expected = make(shape=shape).fit(X).permutation_
         for layout in (np.asfortranarray(X), pd.DataFrame(X), X[::-1][::-1]):
             np.testing.assert_array_equal(make(shape=shape).fit(layout).permutation_, expected)
@@ -164,8 +157,8 @@ def test_cut_parts_are_balanced_at_every_node(n_features, shape, monkeypatch):
         assert all(max(sizes) - min(sizes) <= 1 for sizes, _ in seen)
 
 
-def test_correlation_graph_keeps_strongest_neighbours():
-    X = smooth_process(200, 50) + np.random.default_rng(0).standard_normal((200, 50))
+def test_correlation_graph_keeps_strongest_neighbours(random_walks):
+    X = random_walks(200, 50, seed=0) + np.random.default_rng(0).standard_normal((200, 50))
     dense = abs_correlation(X)
     graph = abs_correlation_graph(X, n_neighbors=4, chunk_size=7).toarray()
     np.testing.assert_allclose(graph, graph.T)
@@ -192,12 +185,12 @@ def reference_neighbours(X, k):
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 1024])
-def test_nearest_neighbours_are_exact_with_ties(chunk_size):
+def test_nearest_neighbours_are_exact_with_ties(chunk_size, random_walks):
     """Exact ties (duplicated columns), near-ties below float32's resolution (columns that
     differ by 1e-9) and constant columns: float32 cannot order these, so those rows are
     recomputed in float64 and the graph is the plain float64 one, whatever the chunks."""
     rng = np.random.default_rng(0)
-    X = smooth_process(120, 40) + rng.standard_normal((120, 40))
+    X = random_walks(120, 40, seed=0) + rng.standard_normal((120, 40))
     X[:, 5] = X[:, 6] = X[:, 7]  # exact ties
     X[:, 20] = X[:, 21] + 1e-9 * rng.standard_normal(120)  # near-ties
     X[:, 30] = 2.0  # constant: correlates 0 with everything, no edge
@@ -219,14 +212,14 @@ def test_nearest_neighbours_are_exact_with_ties(chunk_size):
         np.testing.assert_allclose(own, best, rtol=0, atol=1e-12)
 
 
-def test_nearest_neighbours_in_parallel_are_the_same():
-    X = smooth_process(100, 90) + np.random.default_rng(1).standard_normal((100, 90))
+def test_nearest_neighbours_in_parallel_are_the_same(random_walks):
+    X = random_walks(100, 90, seed=0) + np.random.default_rng(1).standard_normal((100, 90))
     serial = abs_correlation_graph(X, n_neighbors=5, chunk_size=16)
     parallel = abs_correlation_graph(X, n_neighbors=5, chunk_size=16, n_jobs=2)
     assert (serial != parallel).nnz == 0
 
 
-def test_auto_neighbours_is_dense_up_to_its_limit_then_sparse(monkeypatch):
+def test_auto_neighbours_is_dense_up_to_its_limit_then_sparse(monkeypatch, random_walks):
     from sklearn_qe import _reorderers
 
     asked = []
@@ -236,7 +229,7 @@ def test_auto_neighbours_is_dense_up_to_its_limit_then_sparse(monkeypatch):
         return abs_correlation_graph(X, n_neighbors=n_neighbors, **kwargs)
 
     monkeypatch.setattr(_reorderers, "abs_correlation_graph", recording)
-    X = smooth_process(100, 40) + np.random.default_rng(2).standard_normal((100, 40))
+    X = random_walks(100, 40, seed=0) + np.random.default_rng(2).standard_normal((100, 40))
     for limit, expected in ((40, None), (39, 16)):
         monkeypatch.setattr(EntanglementReorderer, "_auto_dense_features", limit)
         for method in ("seriation", "cuts"):
@@ -271,9 +264,9 @@ def test_float32_is_preserved_and_pickle(permuted_smooth):
         np.testing.assert_array_equal(restored.transform(X), Xt)
 
 
-def test_igtd_error_never_increases_and_is_exact():
+def test_igtd_error_never_increases_and_is_exact(random_walks):
     rng = np.random.default_rng(0)
-    X = smooth_process(300, 20)[:, rng.permutation(20)]
+    X = random_walks(300, 20, seed=0)[:, rng.permutation(20)]
     for shape, error in ((None, "absolute"), ((4, 5), "squared")):
         order, errors = igtd_order(X, shape=shape, error=error, max_steps=200)
         assert np.all(np.diff(errors) <= 0) and errors[-1] < errors[0]

@@ -5,7 +5,6 @@ import copy
 import numpy as np
 import pytest
 from scipy.ndimage import zoom
-from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 from sklearn.preprocessing import StandardScaler
 
@@ -104,11 +103,11 @@ def test_the_rule_reads_qe_against_the_random_order(meters):
     assert len(set(rank_schedule(meter, 300, min_rank=1)[:2])) == 1
 
 
-def test_the_rule_tells_a_local_task_from_a_global_one():
+def test_the_rule_tells_a_local_task_from_a_global_one(digits):
     """Levine et al.'s tasks, small: digits at a random place of a 32x32 canvas, as they are
     (8x8, local) or enlarged to 16x16 (global). The local task gets a wide base, the global
     one a wide tip, of the CNNs and of the tensor network."""
-    images, y = load_digits(return_X_y=True)
+    images, y = digits
     images, y = images[:400].reshape(-1, 8, 8) / 16, y[:400]
     rng = np.random.default_rng(0)
     schedules = {}

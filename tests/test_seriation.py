@@ -19,12 +19,6 @@ from sklearn_qe._leaf_ordering import adjacent_similarity, dendrogram_order
 from sklearn_qe._seriation import greedy_start, quadtree_curve, seriation_order, single_linkage
 
 
-def random_walks(n_samples, n_features, seed):
-    rng = np.random.default_rng(seed)
-    X = np.cumsum(rng.standard_normal((n_samples, n_features)), axis=1)
-    return X, rng.permutation(n_features)
-
-
 def condensed_distance(X):
     return squareform(1.0 - abs_correlation(X), checks=False)
 
@@ -78,8 +72,9 @@ def test_dendrogram_order_is_the_best_the_tree_allows(n_features):
 
 
 @pytest.mark.parametrize("n_features", [50, 300])
-def test_dendrogram_order_is_at_least_as_good_as_scipy(n_features):
-    X, shuffle = random_walks(150, n_features, seed=n_features)
+def test_dendrogram_order_is_at_least_as_good_as_scipy(n_features, random_walks):
+    X = random_walks(150, n_features, seed=n_features)
+    shuffle = np.random.default_rng(n_features).permutation(n_features)
     X = X[:, shuffle]
     Z = standardized_columns(X)
     distance = condensed_distance(X)
@@ -134,10 +129,11 @@ def test_improve_path_ends_at_a_local_optimum(seed):
                 assert total_similarity(rho, moved) <= best + 1e-9
 
 
-def test_improve_path_on_a_sparse_graph_reads_the_columns():
+def test_improve_path_on_a_sparse_graph_reads_the_columns(random_walks):
     """Beyond the dense matrix the similarities are dot products of the columns: the same
     path, and only the graph's edges joined by a move."""
-    X, shuffle = random_walks(60, 80, seed=4)
+    X = random_walks(60, 80, seed=4)
+    shuffle = np.random.default_rng(4).permutation(80)
     X = X[:, shuffle]
     graph = abs_correlation_graph(X, n_neighbors=3)
     start = np.random.default_rng(0).permutation(80)
@@ -230,8 +226,9 @@ def test_quadtree_curve_keeps_every_canonical_block_contiguous(shape):
 
 
 @pytest.mark.parametrize("n_neighbors", [None, 10])
-def test_seriation_restores_shuffled_walks(n_neighbors):
-    X, shuffle = random_walks(300, 200, seed=1)
+def test_seriation_restores_shuffled_walks(n_neighbors, random_walks):
+    X = random_walks(300, 200, seed=1)
+    shuffle = np.random.default_rng(1).permutation(200)
     shuffled = X[:, shuffle]
     order = seriation_order(shuffled, abs_correlation_graph(shuffled, n_neighbors=n_neighbors))
     assert sorted(order) == list(range(200))
@@ -240,8 +237,9 @@ def test_seriation_restores_shuffled_walks(n_neighbors):
     assert adjacent_similarity(Z, order) >= natural - 1e-9
 
 
-def test_seriation_2d_is_as_good_as_the_natural_path_along_the_curve():
-    X, shuffle = random_walks(300, 64, seed=2)
+def test_seriation_2d_is_as_good_as_the_natural_path_along_the_curve(random_walks):
+    X = random_walks(300, 64, seed=2)
+    shuffle = np.random.default_rng(2).permutation(64)
     shuffled = X[:, shuffle]
     order = seriation_order(shuffled, abs_correlation_graph(shuffled), shape=(8, 8))
     assert sorted(order) == list(range(64))
@@ -255,8 +253,9 @@ def test_seriation_2d_is_as_good_as_the_natural_path_along_the_curve():
     assert adjacent_similarity(Z, order, (8, 8)) > adjacent_similarity(Z, np.arange(64), (8, 8))
 
 
-def test_seriation_is_deterministic():
-    X, shuffle = random_walks(100, 120, seed=3)
+def test_seriation_is_deterministic(random_walks):
+    X = random_walks(100, 120, seed=3)
+    shuffle = np.random.default_rng(3).permutation(120)
     graph = abs_correlation_graph(X[:, shuffle])
     np.testing.assert_array_equal(
         seriation_order(X[:, shuffle], graph), seriation_order(X[:, shuffle], graph)
