@@ -9,7 +9,7 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.validation import check_is_fitted
 
-from ._area_law import _power_law, _usable, mean_block_geometry
+from ._area_law import area_law_fit, mean_block_geometry
 from ._capacity import entanglement_capacity
 from ._checks import check_int_list, check_option, check_shape
 from ._meter import EntanglementMeter
@@ -58,6 +58,13 @@ class EntanglementDisplay:
     block_sizes : array-like of shape (n_levels,) or None, default=None
         Mean number of features in the blocks of each level (:func:`mean_block_geometry`),
         needed by ``kind="block_size"``; :meth:`from_estimator` sets it.
+    capacity : array-like of shape (n_tree_levels,) or None, default=None
+        A network's capacity (nats) per level of the tree, ``capacity[l - 1]`` for level
+        ``l``, as :func:`entanglement_capacity` returns it; drawn at the display's levels.
+        :meth:`from_estimator` sets it from ``network_widths``.
+    area_law : AreaLawFit or None, default=None
+        The power law fitted to the profile (:func:`area_law_fit`), drawn with
+        ``kind="block_size"``; :meth:`from_estimator` sets it.
 
     Attributes
     ----------
@@ -73,10 +80,11 @@ class EntanglementDisplay:
         when not drawn.
     size_exponent_ : float or None
         With ``kind="block_size"``: the fitted ``alpha`` of ``QE ~ size**alpha`` over the
-        levels with positive QE (NaN with fewer than 2); ``None`` otherwise.
+        levels with positive QE (NaN with fewer than 2); ``None`` otherwise or without
+        ``area_law``.
     fit_line_ : matplotlib Line2D or None
         With ``kind="block_size"``: the fitted power law (dashed, the colour of ``line_``);
-        ``None`` otherwise or when ``size_exponent_`` is NaN.
+        ``None`` otherwise, without ``area_law``, or when ``size_exponent_`` is NaN.
     ax_ : matplotlib Axes
         Axes with the QE curve.
     surrogate_ax_ : matplotlib Axes or None
@@ -108,13 +116,23 @@ class EntanglementDisplay:
     """
 
     def __init__(
-        self, *, levels, entanglement, surrogate_entanglement=None, label=None, block_sizes=None
+        self,
+        *,
+        levels,
+        entanglement,
+        surrogate_entanglement=None,
+        label=None,
+        block_sizes=None,
+        capacity=None,
+        area_law=None,
     ):
         self.levels = levels
         self.entanglement = entanglement
         self.surrogate_entanglement = surrogate_entanglement
         self.label = label
         self.block_sizes = block_sizes
+        self.capacity = capacity
+        self.area_law = area_law
 
     def plot(
         self,
@@ -122,10 +140,12 @@ class EntanglementDisplay:
         *,
         kind="level",
         widths=None,
-        capacity=None,
         show_surrogate=True,
         label=None,
-        **line_kwargs,
+        line_kwargs=None,
+        surrogate_kwargs=None,
+        fit_kwargs=None,
+        capacity_kwargs=None,
     ):
         """Plot the profile.
 
@@ -141,22 +161,24 @@ class EntanglementDisplay:
         widths : list of int or None, default=None
             Network widths R (at least 1) whose bound ``ln R`` is drawn as a horizontal
             line.
-        capacity : array-like of shape (n_tree_levels,) or None, default=None
-            A network's capacity (nats) per level, ``capacity[l - 1]`` for level ``l``, as
-            :func:`entanglement_capacity` returns it; drawn (as steps with
-            ``kind="level"``) at the display's levels.
         show_surrogate : bool, default=True
             Draw SE (dashed, same colour) on a twin y-axis, when it is known; with
             ``kind="level"`` only.
         label : str or None, default=None
             Name of the curve in the legend; ``None`` uses the ``label`` of the display.
-        **line_kwargs : dict
+        line_kwargs : dict or None, default=None
             Passed to ``matplotlib.axes.Axes.plot`` for the QE curve.
+        surrogate_kwargs : dict or None, default=None
+            Passed to ``matplotlib.axes.Axes.plot`` for the SE curve.
+        fit_kwargs : dict or None, default=None
+            Passed to ``matplotlib.axes.Axes.plot`` for the fitted power law.
+        capacity_kwargs : dict or None, default=None
+            Passed to ``matplotlib.axes.Axes.plot`` for the capacity line.
 
         Returns
         -------
         display : EntanglementDisplay
-            Object that stores the computed values and the artists.
+            Object that stores the artists.
         """
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
@@ -168,58 +190,61 @@ class EntanglementDisplay:
                 'kind="block_size" needs the block_sizes of the display; from_estimator sets them.'
             )
         levels = np.asarray(self.levels)
-        entanglement = np.asarray(self.entanglement, dtype=float)
-        if capacity is not None:
-            capacity = _capacity_at_levels(capacity, levels)
+        capacity = None if self.capacity is None else _capacity_at_levels(self.capacity, levels)
         if ax is None:
             _, ax = plt.subplots()
         label = self.label if label is None else label
         name = "QE" if label is None else label
 
-        self.size_exponent_ = fit_ends = None
-        if kind == "level":
-            x = levels
-        else:
-            x = np.asarray(self.block_sizes, dtype=float)
-            # Levels with QE 0 (a product tensor) have no logarithm: left out of the fit.
-            usable = _usable(x, entanglement)
-            self.size_exponent_, prefactor = _power_law(x[usable], entanglement[usable])
-            if not np.isnan(self.size_exponent_):
-                name = f"{name} (QE ~ size^{self.size_exponent_:.2f})"
-                fit_ends = np.array([x[usable].min(), x[usable].max()])
+        x = levels if kind == "level" else np.asarray(self.block_sizes, dtype=float)
+        fit = self.area_law if kind == "block_size" else None
+        self.size_exponent_ = None if fit is None else fit.size_exponent
+        if fit is not None and not np.isnan(fit.size_exponent):
+            name = f"{name} (QE ~ size^{fit.size_exponent:.2f})"
 
-        style = _validate_style_kwargs({"marker": "o", "label": name}, line_kwargs)
-        (self.line_,) = ax.plot(x, entanglement, **style)
+        style = _validate_style_kwargs({"marker": "o", "label": name}, line_kwargs or {})
+        (self.line_,) = ax.plot(x, np.asarray(self.entanglement, dtype=float), **style)
         self.line_.set_gid(_ENTANGLEMENT_LINE_GID)
 
         self.fit_line_ = None
-        if fit_ends is not None:
+        if fit is not None and not np.isnan(fit.size_exponent):
+            ends = np.array([fit.block_sizes[fit.fitted].min(), fit.block_sizes[fit.fitted].max()])
+            default = {
+                "color": self.line_.get_color(),
+                "linestyle": "--",
+                "linewidth": 1,
+                "label": "_nolegend_",
+            }
             (self.fit_line_,) = ax.plot(
-                fit_ends,
-                prefactor * fit_ends**self.size_exponent_,
-                color=self.line_.get_color(),
-                linestyle="--",
-                linewidth=1,
-                label="_nolegend_",
+                ends,
+                fit.size_prefactor * ends**fit.size_exponent,
+                **_validate_style_kwargs(default, fit_kwargs or {}),
             )
 
         self.surrogate_ax_ = self.surrogate_line_ = None
         if kind == "level" and show_surrogate and self.surrogate_entanglement is not None:
             self.surrogate_ax_ = _surrogate_axis(ax)
+            default = {
+                "color": self.line_.get_color(),
+                "linestyle": "--",
+                "marker": "s",
+                "markersize": 4,
+                "alpha": 0.8,
+                "label": "SE" if label is None else f"{label}, SE",
+            }
             (self.surrogate_line_,) = self.surrogate_ax_.plot(
                 levels,
                 np.asarray(self.surrogate_entanglement, dtype=float),
-                color=self.line_.get_color(),
-                linestyle="--",
-                marker="s",
-                markersize=4,
-                alpha=0.8,
-                label="SE" if label is None else f"{label}, SE",
+                **_validate_style_kwargs(default, surrogate_kwargs or {}),
             )
             self.surrogate_ax_.set_ylabel("SE")
 
         self.width_lines_ = [_width_line(ax, width) for width in widths]
-        self.capacity_line_ = None if capacity is None else _capacity_line(ax, x, capacity, kind)
+        self.capacity_line_ = (
+            None
+            if capacity is None
+            else _capacity_line(ax, x, capacity, kind, capacity_kwargs or {})
+        )
 
         ax.set_ylabel("QE (nats)")
         if kind == "level":
@@ -254,9 +279,15 @@ class EntanglementDisplay:
         network_widths=None,
         show_surrogate=True,
         label=None,
-        **line_kwargs,
+        line_kwargs=None,
+        surrogate_kwargs=None,
+        fit_kwargs=None,
+        capacity_kwargs=None,
     ):
         """Plot the profile measured by a fitted :class:`EntanglementMeter`.
+
+        The block sizes, the power law (:func:`area_law_fit`) and, from
+        ``network_widths``, the capacity are computed here; :meth:`plot` draws them.
 
         Parameters
         ----------
@@ -277,8 +308,9 @@ class EntanglementDisplay:
             Draw SE on a twin y-axis (``kind="level"`` only).
         label : str or None, default=None
             Name of the curve in the legend.
-        **line_kwargs : dict
-            Passed to ``matplotlib.axes.Axes.plot`` for the QE curve.
+        line_kwargs, surrogate_kwargs, fit_kwargs, capacity_kwargs : dict or None
+            Styles of the QE curve, the SE curve, the power law and the capacity line
+            (see :meth:`plot`).
 
         Returns
         -------
@@ -306,7 +338,9 @@ class EntanglementDisplay:
         check_is_fitted(meter, ["levels_", "entanglement_", "n_features_in_", "shape_"])
         shape = meter.shape_  # the fitted layout: set_params(shape=...) since measured nothing
         n_features = meter.n_features_in_
-        block_sizes, _ = mean_block_geometry(canonical_tree(n_features, shape), meter.levels_)
+        block_sizes, boundaries = mean_block_geometry(
+            canonical_tree(n_features, shape), meter.levels_
+        )
         capacity = (
             None
             if network_widths is None
@@ -318,14 +352,18 @@ class EntanglementDisplay:
             surrogate_entanglement=getattr(meter, "surrogate_entanglement_", None),
             label=label,
             block_sizes=block_sizes,
+            capacity=capacity,
+            area_law=area_law_fit(block_sizes, boundaries, meter.entanglement_),
         )
         return display.plot(
             ax=ax,
             kind=kind,
             widths=widths,
-            capacity=capacity,
             show_surrogate=show_surrogate,
-            **line_kwargs,
+            line_kwargs=line_kwargs,
+            surrogate_kwargs=surrogate_kwargs,
+            fit_kwargs=fit_kwargs,
+            capacity_kwargs=capacity_kwargs,
         )
 
     @classmethod
@@ -345,7 +383,10 @@ class EntanglementDisplay:
         network_widths=None,
         show_surrogate=True,
         label=None,
-        **line_kwargs,
+        line_kwargs=None,
+        surrogate_kwargs=None,
+        fit_kwargs=None,
+        capacity_kwargs=None,
     ):
         """Measure the entanglement of X with an :class:`EntanglementMeter` and plot it.
 
@@ -371,8 +412,9 @@ class EntanglementDisplay:
             Draw SE on a twin y-axis.
         label : str or None, default=None
             Name of the curve in the legend.
-        **line_kwargs : dict
-            Passed to ``matplotlib.axes.Axes.plot`` for the QE curve.
+        line_kwargs, surrogate_kwargs, fit_kwargs, capacity_kwargs : dict or None
+            Styles of the QE curve, the SE curve, the power law and the capacity line
+            (see :meth:`plot`).
 
         Returns
         -------
@@ -408,7 +450,10 @@ class EntanglementDisplay:
             network_widths=network_widths,
             show_surrogate=show_surrogate,
             label=label,
-            **line_kwargs,
+            line_kwargs=line_kwargs,
+            surrogate_kwargs=surrogate_kwargs,
+            fit_kwargs=fit_kwargs,
+            capacity_kwargs=capacity_kwargs,
         )
 
 
@@ -474,7 +519,7 @@ def _capacity_at_levels(capacity, levels):
     return capacity[levels - 1]
 
 
-def _capacity_line(ax, x, capacity, kind):
+def _capacity_line(ax, x, capacity, kind, capacity_kwargs):
     """The network's capacity per level on ``ax``; an overlay reuses an identical one."""
     for line in ax.get_lines():
         if (
@@ -484,15 +529,14 @@ def _capacity_line(ax, x, capacity, kind):
         ):
             return line
     # Steps centred on the levels: the bound holds for the whole level's blocks.
-    (line,) = ax.plot(
-        x,
-        capacity,
-        drawstyle="steps-mid" if kind == "level" else "default",
-        color="0.25",
-        linewidth=1.5,
-        label=_CAPACITY_LABEL,
-        gid=_CAPACITY_LINE_GID,
-    )
+    default = {
+        "drawstyle": "steps-mid" if kind == "level" else "default",
+        "color": "0.25",
+        "linewidth": 1.5,
+        "label": _CAPACITY_LABEL,
+    }
+    (line,) = ax.plot(x, capacity, **_validate_style_kwargs(default, capacity_kwargs))
+    line.set_gid(_CAPACITY_LINE_GID)
     return line
 
 

@@ -12,6 +12,7 @@ from sklearn_qe import (
     EntanglementReorderer,
     IGTDReorderer,
     PermutationDisplay,
+    area_law_fit,
     canonical_tree,
     entanglement_capacity,
     mean_block_geometry,
@@ -126,11 +127,23 @@ def test_from_data_equals_from_estimator(walks):
     )
 
 
-def test_line_kwargs_reach_the_qe_line(meter):
-    display = EntanglementDisplay.from_estimator(meter, c="red", ls="-.")
+def test_style_dicts_reach_their_artists(meter):
+    display = EntanglementDisplay.from_estimator(
+        meter,
+        network_widths=2,
+        line_kwargs={"c": "red", "ls": "-."},
+        surrogate_kwargs={"marker": "^"},
+        capacity_kwargs={"color": "green"},
+    )
     assert display.line_.get_color() == "red"
     assert display.line_.get_linestyle() == "-."
-    assert display.surrogate_line_.get_color() == "red"
+    assert display.surrogate_line_.get_color() == "red"  # follows the QE curve by default
+    assert display.surrogate_line_.get_marker() == "^"
+    assert display.capacity_line_.get_color() == "green"
+    fitted = EntanglementDisplay.from_estimator(
+        meter, kind="block_size", fit_kwargs={"linestyle": ":"}
+    )
+    assert fitted.fit_line_.get_linestyle() == ":"
 
 
 def test_permutation_display_1d_scatter(walks):
@@ -249,12 +262,16 @@ def test_capacity_line_holds_the_network_capacity_per_level(meter):
     assert bare.capacity_line_ is None
 
 
-def test_plot_takes_a_capacity_per_tree_level(meter):
-    display = EntanglementDisplay(levels=[2, 3], entanglement=meter.entanglement_[1:])
-    display.plot(capacity=[5.0, 4.0, 3.0, 2.0])
+def test_capacity_is_given_per_tree_level(meter):
+    display = EntanglementDisplay(
+        levels=[2, 3], entanglement=meter.entanglement_[1:], capacity=[5.0, 4.0, 3.0, 2.0]
+    ).plot()
     np.testing.assert_array_equal(display.capacity_line_.get_ydata(), [4.0, 3.0])
+    short = EntanglementDisplay(
+        levels=[2, 3], entanglement=meter.entanglement_[1:], capacity=[5.0, 4.0]
+    )
     with pytest.raises(ValueError, match="capacity must hold one value per level 1..3"):
-        display.plot(capacity=[5.0, 4.0])
+        short.plot()
 
 
 def test_block_size_kind_plots_qe_against_block_size_on_log_axes(meter):
@@ -275,17 +292,27 @@ def test_block_size_kind_plots_qe_against_block_size_on_log_axes(meter):
 
 
 def test_block_size_kind_leaves_out_levels_without_qe():
+    sizes, qe = np.array([8.0, 4.0, 2.0]), np.array([0.8, 0.4, 0.0])
     display = EntanglementDisplay(
-        levels=[1, 2, 3], entanglement=[0.8, 0.4, 0.0], block_sizes=[8.0, 4.0, 2.0]
+        levels=[1, 2, 3],
+        entanglement=qe,
+        block_sizes=sizes,
+        area_law=area_law_fit(sizes, sizes, qe),
     ).plot(kind="block_size")
     assert display.size_exponent_ == pytest.approx(1.0)
     np.testing.assert_allclose(display.fit_line_.get_xdata(), [4.0, 8.0])
 
+    sizes, qe = sizes[:2], np.array([0.5, 0.0])
     single = EntanglementDisplay(
-        levels=[1, 2], entanglement=[0.5, 0.0], block_sizes=[8.0, 4.0]
+        levels=[1, 2], entanglement=qe, block_sizes=sizes, area_law=area_law_fit(sizes, sizes, qe)
     ).plot(kind="block_size")
     assert np.isnan(single.size_exponent_) and single.fit_line_ is None
     assert single.line_.get_label() == "QE"
+    # Without a fitted power law the points are drawn alone.
+    bare = EntanglementDisplay(levels=[1, 2], entanglement=qe, block_sizes=sizes).plot(
+        kind="block_size"
+    )
+    assert bare.size_exponent_ is None and bare.fit_line_ is None
 
 
 def test_kind_is_checked(meter):
