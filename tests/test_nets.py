@@ -29,7 +29,8 @@ from sklearn_qe.nets import (
     S4DNet,
     S4Regressor,
 )
-from sklearn_qe.nets._modules import LocalSelfAttention, S4DLayer
+from sklearn_qe.nets._attention import LocalSelfAttention
+from sklearn_qe.nets._s4 import S4DLayer
 
 CLASSIFIERS = [LocalCNNClassifier, S4Classifier, LocalAttentionClassifier]
 REGRESSORS = [LocalCNNRegressor, S4Regressor, LocalAttentionRegressor]
@@ -751,7 +752,7 @@ def test_small_data_trains_with_batch_norm(Net, n_samples, n_features, params):
 
 
 def test_batch_norm_normalises_a_single_value_with_its_running_statistics():
-    from sklearn_qe.nets._modules import _BatchNorm1d
+    from sklearn_qe.nets._cnn import _BatchNorm1d
 
     norm = _BatchNorm1d(3).train()
     norm.running_mean.fill_(2.0)

@@ -1,3 +1,4 @@
+import inspect
 import pickle
 import re
 from functools import reduce
@@ -417,4 +418,4 @@ def test_docstrings_list_the_module_parameters(Net):
         "module__init_noise",
         "linear_start",
     ):
-        assert re.search(rf"^    {name} : ", Net.__doc__, flags=re.MULTILINE), name
+        assert re.search(rf"^{name} : ", inspect.getdoc(Net), flags=re.MULTILINE), name

@@ -4,15 +4,16 @@ as scikit-learn estimators.
 Importing this subpackage imports torch; ``import sklearn_qe`` alone does not.
 """
 
-from ._estimators import (
-    LocalAttentionClassifier,
-    LocalAttentionRegressor,
+from ._attention import LocalAttentionClassifier, LocalAttentionNet, LocalAttentionRegressor
+from ._cnn import (
     LocalCNNClassifier,
     LocalCNNRegressor,
-    S4Classifier,
-    S4Regressor,
+    PointwiseCNN1d,
+    PointwiseCNN2d,
+    ResCNN1d,
+    ResCNN2d,
 )
-from ._modules import LocalAttentionNet, PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d, S4DNet
+from ._s4 import S4Classifier, S4DNet, S4Regressor
 from ._schedule import channel_schedule, rank_schedule
 from ._tensor_network import TensorNetworkClassifier, TensorNetworkRegressor, TreeTensorNet
 

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._checks import check_int, check_shape
 from .._partitions import canonical_tree, max_canonical_level
-from ._modules import PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d
+from ._cnn import PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d
 from ._tensor_network import _edge_widths, _n_parameters, _network_blocks
 
 __all__ = ["channel_schedule", "rank_schedule"]

@@ -18,14 +18,16 @@ from skorch.utils import data_from_dataset, to_numpy
 from torch import nn
 
 from .._partitions import canonical_tree, halves, max_canonical_level
-from ._estimators import _documented, _NetClassifier, _NetRegressor
-from ._modules import (
+from ._base import (
     _MAX_PARAMETERS,
     _check_float,
+    _check_image_shape,
     _check_sizes,
     _check_widths,
-    _is_image_shape,
+    _NetClassifier,
+    _NetRegressor,
     _ParameterValueError,
+    _substitute,
 )
 
 __all__ = ["TensorNetworkClassifier", "TensorNetworkRegressor", "TreeTensorNet"]
@@ -327,13 +329,7 @@ class TreeTensorNet(nn.Module):
         if init not in _INITS:
             raise _ParameterValueError(f"init must be one of {_INITS}, got {init!r}.")
         _check_float("init_noise", init_noise, "a non-negative float", lambda s: 0 <= s < math.inf)
-        if shape is not None:
-            if not (_is_image_shape(shape, n_features) and min(shape) >= 2):
-                raise _ParameterValueError(
-                    "shape must be None (1-D features) or a pair (height, width) of ints >= 2 "
-                    f"whose product is n_features={n_features}, got {shape!r}."
-                )
-            shape = tuple(int(side) for side in shape)
+        shape = _check_image_shape(shape, n_features, min_side=2, allow_none=True)
         n_levels = max_canonical_level(n_features, shape)
         ranks = _check_rank(rank, n_levels)
         super().__init__()
@@ -544,25 +540,6 @@ class TreeTensorNet(nn.Module):
         return self.forward_factored(X)[0]
 
 
-_TENSOR_NETWORK = (
-    "Tree tensor network of the entanglement theorem (:class:`TreeTensorNet`) over the "
-    "canonical tree of the features (1-D; ``module__shape=(H, W)`` for images)"
-)
-
-_LINEAR_START = """\
-    linear_start : "auto", estimator or None, default="auto"
-        Before training, fit a linear model to the training split and set the network to
-        it (:meth:`TreeTensorNet.load_linear_model`, which keeps the best
-        rank-``(min(rank) - 1)`` approximation of its weights), so that training starts
-        where {linear} ends and learns the interactions from there.
-        ``"auto"``: {auto},
-        whichever has the least loss on the validation split (``{default}`` when
-        ``train_split=None``). An estimator is cloned and fitted, and must have ``coef_``
-        and ``intercept_`` (a linear model of ``X`` as the network receives it). ``None``
-        starts from the module's ``init``. Needs ``module__embedding="affine"``.
-"""
-
-
 # Regularisation of the linear start, strong to weak: the validation split picks (the
 # middle value, scikit-learn's default, without one).
 _LOGISTIC_CS = 10.0 ** np.arange(-3, 4)
@@ -646,15 +623,81 @@ class _LinearStartMixin:
         return estimator, coef, np.broadcast_to(intercept, coef.shape[:1]).copy()
 
 
-@_documented(
-    f"{_TENSOR_NETWORK}, for classification.",
-    _LINEAR_START.format(
-        linear="logistic regression",
-        auto="``LogisticRegression(C=C)``, ``C`` = 0.001, 0.01, ..., 1000",
-        default="C=1",
-    ),
-)
+# The parameters its classifier and regressor share.
+_TENSOR_NETWORK_PARAMETERS = """\
+module : torch.nn.Module class, default=TreeTensorNet
+    Network; it receives ``n_features`` and ``n_outputs`` from the data and the
+    ``module__*`` parameters.
+module__rank : int or list of int, default=8
+    Widths ``R_l`` of the tree's inner edges, one int for every level or one per level
+    of the canonical tree (coarse to fine, the levels of
+    :attr:`sklearn_qe.EntanglementMeter.levels_`): the network can fit data whose
+    entanglement at level ``l`` is at most about ``ln(R_l)``
+    (:func:`rank_schedule` reads them from the data); see :class:`TreeTensorNet`.
+module__theta : float, default=0.085
+    Frequency of the embedding, positive; meant for standardized or [0, 1]-scaled
+    features, as in the entanglement meter.
+module__shape : tuple of (int, int) or None, default=None
+    ``None`` for 1-D features; ``(H, W)`` with ``H, W >= 2`` and ``H * W == n_features``
+    for an image flattened row-major (nodes with 4 children).
+module__embedding : {"affine", "trigonometric"}, default="affine"
+    ``phi(x) = (1, t) / sqrt(1 + t**2)`` or ``(cos(t), sin(t))``, ``t = pi theta x``.
+module__init : {"linear", "normal"}, default="linear"
+    Inner nodes start as the constant-and-mean tensor plus noise, or as noise alone.
+module__init_noise : float, default=0.01
+    Standard deviation of the Gaussian noise added to every node tensor, non-negative.
+optimizer : torch optimizer class, default=torch.optim.Adam
+    Optimizer; ``optimizer__*`` parameters are routed to it.
+lr : float, default=3e-3
+    Learning rate, positive."""
+
+
+@_substitute(network_parameters=_TENSOR_NETWORK_PARAMETERS)
 class TensorNetworkClassifier(_LinearStartMixin, _NetClassifier):
+    """Tree tensor network of the entanglement theorem over the canonical tree of the
+    features, for classification.
+
+    A skorch ``NeuralNetClassifier`` around :class:`TreeTensorNet` (1-D;
+    ``module__shape=(H, W)`` for images). Training starts from logistic regression fitted to the
+    training split (``linear_start``) and learns the interactions from there.
+    {input}
+
+    Parameters
+    ----------
+    {network_parameters}
+    criterion : torch criterion class, default=torch.nn.CrossEntropyLoss
+        Loss on the network's logits.
+    linear_start : "auto", estimator or None, default="auto"
+        Before training, fit a linear model to the training split and set the network to
+        it (:meth:`TreeTensorNet.load_linear_model`, which keeps the best
+        rank-``(min(rank) - 1)`` approximation of its weights). ``"auto"``:
+        ``LogisticRegression(C=C)``, ``C`` = 0.001, 0.01, ..., 1000,
+        whichever has the least loss on the validation split (``C=1`` when
+        ``train_split=None``). An estimator is cloned and fitted, and must have ``coef_``
+        and ``intercept_`` (a linear model of ``X`` as the network receives it). ``None``
+        starts from the module's ``init``. Needs ``module__embedding="affine"``.
+    {training_parameters}
+    {classifier_parameters}
+
+    Attributes
+    ----------
+    {classifier_attributes}
+
+    See Also
+    --------
+    TensorNetworkRegressor : The same network for regression.
+    rank_schedule : Ranks per level from the data's entanglement.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn_qe.nets import TensorNetworkClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> net = TensorNetworkClassifier(max_epochs=2, random_state=0).fit(X[:200], y[:200])
+    >>> net.predict(X[:3]).shape
+    (3,)
+    """
+
     @staticmethod
     def _validation_loss(model, X, y):
         """Log-loss of ``model`` on the samples of the classes it saw."""
@@ -688,15 +731,54 @@ class TensorNetworkClassifier(_LinearStartMixin, _NetClassifier):
         return coef - coef.mean(axis=0), intercept - intercept.mean()
 
 
-@_documented(
-    f"{_TENSOR_NETWORK}, for regression.",
-    _LINEAR_START.format(
-        linear="ridge regression",
-        auto="``Ridge(alpha=alpha)``, ``alpha`` = 1000, 100, ..., 0.001",
-        default="alpha=1",
-    ),
-)
+@_substitute(network_parameters=_TENSOR_NETWORK_PARAMETERS)
 class TensorNetworkRegressor(_LinearStartMixin, _NetRegressor):
+    """Tree tensor network of the entanglement theorem over the canonical tree of the
+    features, for regression.
+
+    A skorch ``NeuralNetRegressor`` around :class:`TreeTensorNet` (1-D;
+    ``module__shape=(H, W)`` for images). Training starts from ridge regression fitted to the
+    training split (``linear_start``) and learns the interactions from there. Targets of
+    shape ``(n_samples,)`` or ``(n_samples, n_targets)``, standardized inside
+    (``normalize_y``).
+    {input}
+
+    Parameters
+    ----------
+    {network_parameters}
+    criterion : torch criterion class, default=torch.nn.MSELoss
+        Loss.
+    linear_start : "auto", estimator or None, default="auto"
+        Before training, fit a linear model to the training split and set the network to
+        it (:meth:`TreeTensorNet.load_linear_model`, which keeps the best
+        rank-``(min(rank) - 1)`` approximation of its weights). ``"auto"``:
+        ``Ridge(alpha=alpha)``, ``alpha`` = 1000, 100, ..., 0.001,
+        whichever has the least loss on the validation split (``alpha=1`` when
+        ``train_split=None``). An estimator is cloned and fitted, and must have ``coef_``
+        and ``intercept_`` (a linear model of ``X`` as the network receives it). ``None``
+        starts from the module's ``init``. Needs ``module__embedding="affine"``.
+    {training_parameters}
+    {regressor_parameters}
+
+    Attributes
+    ----------
+    {regressor_attributes}
+
+    See Also
+    --------
+    TensorNetworkClassifier : The same network for classification.
+    rank_schedule : Ranks per level from the data's entanglement.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn_qe.nets import TensorNetworkRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> net = TensorNetworkRegressor(max_epochs=2, random_state=0).fit(X[:200], y[:200])
+    >>> net.predict(X[:3]).shape
+    (3,)
+    """
+
     @staticmethod
     def _validation_loss(model, X, y):
         return np.mean((model.predict(X) - y) ** 2)

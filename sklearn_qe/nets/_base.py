@@ -1,8 +1,17 @@
-"""skorch estimators around the locally connected networks: plain 2-D arrays in, labels out."""
+"""What every network of ``sklearn_qe.nets`` shares.
+
+- Parameter checks that name the parameter, so that an estimator can report it as the user
+  set it (``module__channels``), and the limits on sizes.
+- The readout of the sequence models (mean over positions, or flattened).
+- The skorch estimator bases: scikit-learn validation of X and y at every entry point,
+  float32, the module's sizes from the data, reproducible training, early stopping with the
+  best epoch restored, fits that succeed or leave the estimator as it was.
+- The docstring fragments the estimators share, substituted by name (``_substitute``).
+"""
 
 import copy
-import inspect
 import math
+import numbers
 import sys
 import warnings
 from contextlib import contextmanager
@@ -28,28 +37,113 @@ from skorch.history import History
 
 from .._checks import densify
 from .._fit_state import all_or_nothing
-from ._modules import (
-    _MAX_PARAMETERS,
-    LocalAttentionNet,
-    ResCNN1d,
-    S4DNet,
-    _check_float,
-    _check_int,
-    _ParameterTypeError,
-    _ParameterValueError,
-)
 
-__all__ = [
-    "LocalAttentionClassifier",
-    "LocalAttentionRegressor",
-    "LocalCNNClassifier",
-    "LocalCNNRegressor",
-    "S4Classifier",
-    "S4Regressor",
-]
+_READOUTS = ("mean", "flatten")
+# Most layers a network may stack: far beyond any useful depth, and refused by name before
+# building them one by one until memory runs out (n_layers=10**20 did).
+_MAX_LAYERS = 1024
+# Widest layer: larger ints overflow torch's sizes before any count could refuse them.
+_MAX_WIDTH = 2**31 - 1
+# The most parameters a network may hold: 1 GiB of float32, 4 GiB with the gradients and
+# Adam's two moments (the entanglement meter's memory budget).
+_MAX_PARAMETERS = 2**28
 
-# S4 practice: the state-space parameters learn slower and without weight decay.
-_S4_PARAM_GROUPS = [("*ssm_*", {"lr": 1e-3, "weight_decay": 0.0})]
+
+class _ParameterValueError(ValueError):
+    """A parameter has a bad value; the message starts with the parameter's name, so that
+    an estimator can name it as set there (``module__channels``)."""
+
+
+class _ParameterTypeError(TypeError):
+    """A parameter has a bad type; the message starts with the parameter's name."""
+
+
+def _check_int(name, value, requirement="a positive int", minimum=1, odd=False, maximum=None):
+    """Raise unless ``value`` is an int (not a bool) >= ``minimum`` (and <= ``maximum``), and
+    odd if ``odd``."""
+    message = f"{name} must be {requirement}, got {value!r}."
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise _ParameterTypeError(message)
+    if value < minimum or (odd and value % 2 == 0):
+        raise _ParameterValueError(message)
+    if maximum is not None and value > maximum:
+        raise _ParameterValueError(f"{name} must be at most {maximum}, got {value!r}.")
+
+
+def _check_float(name, value, requirement, valid):
+    """Raise unless ``value`` is a real number (not a bool) for which ``valid`` holds."""
+    message = f"{name} must be {requirement}, got {value!r}."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _ParameterTypeError(message)
+    if not valid(value):  # NaN fails every comparison, so it is caught here too
+        raise _ParameterValueError(message)
+
+
+def _check_sizes(n_features, n_outputs):
+    """The sizes an estimator takes from the data; checked for direct users of a module."""
+    _check_int("n_features", n_features)
+    _check_int("n_outputs", n_outputs)
+
+
+def _check_dropout(dropout):
+    """A dropout probability; at 1 every activation would be zeroed."""
+    _check_float("dropout", dropout, "a float in [0, 1)", lambda p: 0 <= p < 1)
+
+
+def _check_widths(name, value, n_widths, requirement, maximum=None):
+    """``n_widths`` positive ints (at most ``maximum``), from one int for all or a list (or
+    tuple) of one each; raise, with ``requirement`` in the message, otherwise."""
+    message = f"{name} must be {requirement}, got {value!r}."
+    listed = isinstance(value, (list, tuple))
+    values = list(value) if listed else [value]
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
+        raise _ParameterTypeError(message)
+    if any(v < 1 for v in values) or (listed and len(values) != n_widths):
+        raise _ParameterValueError(message)
+    if maximum is not None and any(v > maximum for v in values):
+        raise _ParameterValueError(f"{name} must be at most {maximum}, got {value!r}.")
+    return [int(v) for v in values] if listed else [int(value)] * n_widths
+
+
+def _check_image_shape(shape, n_features, min_side=1, allow_none=False):
+    """``shape`` as ``(H, W)``, ints of at least ``min_side`` whose product is
+    ``n_features`` (or ``None``, for 1-D features, where ``allow_none``)."""
+    if shape is None and allow_none:
+        return None
+    try:
+        height, width = shape
+    except (TypeError, ValueError):  # not a pair
+        valid = False
+    else:
+        valid = height * width == n_features and all(
+            isinstance(side, numbers.Integral) and not isinstance(side, bool) and side >= min_side
+            for side in (height, width)
+        )
+    if not valid:
+        sides = "positive ints" if min_side == 1 else f"ints >= {min_side}"
+        none = "None (1-D features) or " if allow_none else ""
+        raise _ParameterValueError(
+            f"shape must be {none}a pair (height, width) of {sides} whose product is "
+            f"n_features={n_features}, got {shape!r}."
+        )
+    return int(height), int(width)
+
+
+def _readout_width(readout, channels, n_positions):
+    """Inputs of the linear head: the channels, or channels times positions when flattened."""
+    if readout not in _READOUTS:
+        raise _ParameterValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
+    return channels if readout == "mean" else channels * n_positions
+
+
+def _read(x, readout):
+    """``(batch, channels, positions)`` -> head inputs: mean over positions, or all of them.
+
+    The mean makes the network blind to where a pattern sits, as for images; flattening
+    gives every position its own weights, as for tabular features, whose positions differ.
+    """
+    return x.mean(dim=2) if readout == "mean" else x.flatten(1)
+
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -532,205 +626,94 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
         raise AttributeError("Regressors have no predict_proba.")
 
 
-_DOC = """{summary}
-
-    A skorch ``{base}`` that takes a 2-D array of shape ``(n_samples, n_features)``
-    (numpy, pandas or scipy sparse; float64 or float32), so that it drops into a
-    ``Pipeline([("reorder", EntanglementReorderer()), ("net", {name}())])``. Sparse
-    input, such as ``OneHotEncoder``'s, is densified up to 1 GiB of float32 and refused
-    beyond. {target}
-    Training: {optimizer}, early stopping on the validation loss of a held-out split
-    (the best epoch's weights are restored), reproducible with ``random_state``.
-
-    Parameters
-    ----------
-    module : torch.nn.Module class, default={module}
-        Network; it receives ``n_features`` and ``n_outputs`` from the data and the
-        ``module__*`` parameters, those of ``{module}`` below.
-{module_parameters}
-    criterion : torch criterion class, default={criterion}
-        Loss{loss_note}.
-    optimizer : torch optimizer class, default={optimizer_class}
-        Optimizer; ``optimizer__*`` parameters are routed to it.
-    lr : float, default={lr}
-        Learning rate, positive.
-    max_epochs : int, default=100
-        Epoch budget, at least 1; early stopping usually ends training sooner.
-    batch_size : int, default=64
-        Mini-batch size, positive, or -1 for one batch of all samples.
-    patience : int, default=10
-        Epochs without a better validation loss before training stops, at least 1.
-    train_split : callable, default=ValidSplit(0.2{stratified}, random_state=0)
-        Validation split (skorch); ``None`` trains on everything without early stopping
-        on held-out data.
-    verbose : int, default=0
-        1 prints skorch's per-epoch table.
-    device : str, default="cpu"
-        ``"cpu"`` or ``"cuda"``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation and batch shuffling (the caller's torch RNG is left
-        as it was).
-{parameters}{target_parameters}    **kwargs : dict
-        Any other skorch parameter, e.g. ``callbacks`` or ``optimizer__weight_decay``.
-
-    Attributes
-    ----------
-    module_ : torch.nn.Module
-        The trained network.
-    history_ : skorch.History
-        Per-epoch losses.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of features seen during ``fit``, when X has string column names.
-{attributes}
-
-    Examples
-    --------
-    >>> from sklearn.datasets import {dataset}
-    >>> from sklearn_qe.nets import {name}
-    >>> X, y = {dataset}(return_X_y=True)
-    >>> net = {name}(max_epochs=2, random_state=0).fit(X[:200], y[:200])
-    >>> net.predict(X[:3]).shape
-    (3,)
-"""
-
-_REGRESSOR_PARAMETERS = """\
-    normalize_y : bool, default=True
-        Train on each target column standardized to mean 0 and standard deviation 1 (a
-        constant column only centred), as ``TransformedTargetRegressor`` with a
-        ``StandardScaler`` would, and map predictions back. The network's outputs start
-        near 0, so that an unscaled target, such as ``load_diabetes``' (25 to 346),
-        otherwise takes many more epochs. ``partial_fit`` keeps the scaling of the first
-        fit.
-"""
-
-_REGRESSOR_ATTRIBUTES = """\
-    n_outputs_ : int
-        Number of targets.
-    y_mean_ : ndarray of shape (``n_outputs_``,)
-        Mean of each target column in ``fit`` (zeros with ``normalize_y=False``).
-    y_scale_ : ndarray of shape (``n_outputs_``,)
-        Standard deviation of each target column in ``fit``, 1 where it is 0 (ones with
-        ``normalize_y=False``)."""
-
-_CLASSIFIER_ATTRIBUTES = """\
-    classes_ : ndarray of shape (n_classes,)
-        Class labels."""
-
-# Module parameters that the estimator sets from the data.
-_DATA_SIZES = {"n_features", "n_outputs"}
+# Docstring fragments shared by the estimators; a class's docstring names them on lines of
+# their own ("{training_parameters}"), which _substitute replaces.
+_DOC_FRAGMENTS = {
+    "input": """\
+Takes a 2-D array of shape ``(n_samples, n_features)`` (numpy, pandas or scipy sparse;
+float64 or float32), so that it drops into a ``Pipeline`` after a reorderer. Sparse input,
+such as ``OneHotEncoder``'s, is densified up to 1 GiB of float32 and refused beyond.
+Training stops early on the validation loss of a held-out split and keeps the best epoch's
+weights; ``random_state`` makes it reproducible. A fit that raises, or that Ctrl-C stops,
+leaves the estimator as it was before.""",
+    "training_parameters": """\
+max_epochs : int, default=100
+    Epoch budget, at least 1; early stopping usually ends training sooner.
+batch_size : int, default=64
+    Mini-batch size, positive, or -1 for one batch of all samples.
+patience : int, default=10
+    Epochs without a better validation loss before training stops, at least 1.
+verbose : int, default=0
+    1 prints skorch's per-epoch table.
+device : str, default="cpu"
+    ``"cpu"`` or ``"cuda"``.
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation and batch shuffling (the caller's torch RNG is left as it
+    was).""",
+    "classifier_parameters": """\
+train_split : callable, default=ValidSplit(0.2, stratified=True, random_state=0)
+    Validation split (skorch); ``None`` trains on every sample, without early stopping
+    on held-out data. Stratified where every class has two samples or more.
+**kwargs : dict
+    Any other skorch parameter, e.g. ``callbacks`` or ``optimizer__weight_decay``.""",
+    "regressor_parameters": """\
+train_split : callable, default=ValidSplit(0.2, random_state=0)
+    Validation split (skorch); ``None`` trains on every sample, without early stopping
+    on held-out data.
+normalize_y : bool, default=True
+    Train on each target column standardized to mean 0 and standard deviation 1 (a
+    constant column only centred), as ``TransformedTargetRegressor`` with a
+    ``StandardScaler`` would, and map predictions back. The network's outputs start near
+    0, so that an unscaled target, such as ``load_diabetes``' (25 to 346), otherwise
+    takes many more epochs. ``partial_fit`` keeps the scaling of the first fit.
+**kwargs : dict
+    Any other skorch parameter, e.g. ``callbacks`` or ``optimizer__weight_decay``.""",
+    "classifier_attributes": """\
+module_ : torch.nn.Module
+    The trained network.
+history_ : skorch.History
+    Per-epoch losses.
+n_features_in_ : int
+    Number of features seen during ``fit``.
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
+    Names of features seen during ``fit``, when X has string column names.
+classes_ : ndarray of shape (n_classes,)
+    Class labels, of any type (strings too); ``predict`` returns them.""",
+    "regressor_attributes": """\
+module_ : torch.nn.Module
+    The trained network.
+history_ : skorch.History
+    Per-epoch losses.
+n_features_in_ : int
+    Number of features seen during ``fit``.
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
+    Names of features seen during ``fit``, when X has string column names.
+n_outputs_ : int
+    Number of targets.
+y_mean_ : ndarray of shape (``n_outputs_``,)
+    Mean of each target column in ``fit`` (zeros with ``normalize_y=False``).
+y_scale_ : ndarray of shape (``n_outputs_``,)
+    Standard deviation of each target column in ``fit``, 1 where it is 0 (ones with
+    ``normalize_y=False``).""",
+}
 
 
-def _module_parameters(module):
-    """The Parameters entries of ``module``'s numpydoc docstring, less the sizes taken from
-    the data, named as the estimator takes them (``module__channels``) and indented for
-    ``_DOC``."""
-    lines = inspect.cleandoc(module.__doc__).splitlines()
-    body = lines[lines.index("Parameters") + 2 :]  # past the dashes
-    entries = []
-    for line, next_line in zip(body, body[1:] + [""]):
-        if next_line.startswith("---"):  # ``line`` heads the next section
-            break
-        if line[:1].isspace() or not line:  # description
-            entries[-1].append(line)
-        else:  # "name : type" or "name, name : type"
-            entries.append([line])
-    documented = []
-    for header, *description in entries:
-        names, separator, kind = header.partition(" : ")
-        names = names.split(", ")
-        if _DATA_SIZES.issuperset(names):
-            continue
-        header = ", ".join(f"module__{name}" for name in names) + separator + kind
-        documented += [header, *description]
-    return "\n".join(f"    {line}".rstrip() for line in documented).rstrip()
-
-
-def _documented(summary, parameters=""):
-    """Class decorator: fill the shared docstring template for one network estimator;
-    ``parameters`` documents the class's own, in the template's indentation."""
+def _substitute(**fragments):
+    """Class decorator: replace each line of the docstring that holds only ``{name}`` by
+    the fragment ``name`` (of ``fragments``, else of ``_DOC_FRAGMENTS``), indented as that
+    line."""
+    fragments = {**_DOC_FRAGMENTS, **fragments}
 
     def decorate(cls):
-        regressor = issubclass(cls, _NetRegressor)
-        signature = inspect.signature(cls.__init__).parameters
-        optimizer = signature["optimizer"].default if "optimizer" in signature else torch.optim.Adam
-        lr = signature["lr"].default if "lr" in signature else 1e-3
-        module = signature["module"].default
-        cls.__doc__ = _DOC.format(
-            summary=summary,
-            name=cls.__name__,
-            base="NeuralNetRegressor" if regressor else "NeuralNetClassifier",
-            module=module.__name__,
-            module_parameters=_module_parameters(module),
-            target=(
-                "Targets of shape (n_samples,) or (n_samples, n_targets), standardized inside."
-                if regressor
-                else "Labels of any type (strings too) are encoded inside; ``predict`` returns "
-                "them."
-            ),
-            optimizer=(
-                "AdamW with the state-space parameters in their own group (lr 1e-3, no weight "
-                "decay)"
-                if optimizer is torch.optim.AdamW
-                else "Adam"
-            ),
-            optimizer_class=f"torch.optim.{optimizer.__name__}",
-            criterion="torch.nn.MSELoss" if regressor else "torch.nn.CrossEntropyLoss",
-            loss_note="" if regressor else " on the network's logits",
-            lr=lr,
-            stratified="" if regressor else ", stratified=True",
-            parameters=parameters,
-            target_parameters=_REGRESSOR_PARAMETERS if regressor else "",
-            attributes=_REGRESSOR_ATTRIBUTES if regressor else _CLASSIFIER_ATTRIBUTES,
-            dataset="load_diabetes" if regressor else "load_digits",
-        )
+        lines = []
+        for line in cls.__doc__.splitlines():
+            name = line.strip()
+            if name.startswith("{") and name.endswith("}"):
+                indent = line[: len(line) - len(line.lstrip())]
+                lines += [f"{indent}{text}".rstrip() for text in fragments[name[1:-1]].splitlines()]
+            else:
+                lines.append(line)
+        cls.__doc__ = "\n".join(lines)
         return cls
 
     return decorate
-
-
-_CNN = (
-    "Residual CNN over the feature axis (1-D; ``module=ResCNN2d, module__shape=(H, W)`` for "
-    "images; ``module=PointwiseCNN1d`` or ``PointwiseCNN2d`` for Levine et al.'s network)"
-)
-_S4 = "Stack of bidirectional diagonal state-space (S4D) layers over the feature sequence"
-_ATTENTION = "Transformer with local self-attention over the feature sequence"
-
-
-@_documented(f"{_CNN}, for classification.")
-class LocalCNNClassifier(_NetClassifier):
-    def __init__(self, module=ResCNN1d, **kwargs):
-        super().__init__(module, **kwargs)
-
-
-@_documented(f"{_CNN}, for regression.")
-class LocalCNNRegressor(_NetRegressor):
-    def __init__(self, module=ResCNN1d, **kwargs):
-        super().__init__(module, **kwargs)
-
-
-@_documented(f"{_S4}, for classification.")
-class S4Classifier(_NetClassifier):
-    def __init__(self, module=S4DNet, *, optimizer=torch.optim.AdamW, lr=3e-3, **kwargs):
-        kwargs.setdefault("optimizer__param_groups", _S4_PARAM_GROUPS)
-        super().__init__(module, optimizer=optimizer, lr=lr, **kwargs)
-
-
-@_documented(f"{_S4}, for regression.")
-class S4Regressor(_NetRegressor):
-    def __init__(self, module=S4DNet, *, optimizer=torch.optim.AdamW, lr=3e-3, **kwargs):
-        kwargs.setdefault("optimizer__param_groups", _S4_PARAM_GROUPS)
-        super().__init__(module, optimizer=optimizer, lr=lr, **kwargs)
-
-
-@_documented(f"{_ATTENTION}, for classification.")
-class LocalAttentionClassifier(_NetClassifier):
-    def __init__(self, module=LocalAttentionNet, *, lr=3e-3, **kwargs):
-        super().__init__(module, lr=lr, **kwargs)
-
-
-@_documented(f"{_ATTENTION}, for regression.")
-class LocalAttentionRegressor(_NetRegressor):
-    def __init__(self, module=LocalAttentionNet, *, lr=3e-3, **kwargs):
-        super().__init__(module, lr=lr, **kwargs)
