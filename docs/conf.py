@@ -43,11 +43,9 @@ numpydoc_class_members_toctree = False
 # GitHub-style tables and headings.
 myst_heading_anchors = 3
 
-# Examples run during the build only when they take under about 30 s; the rest are shown as
-# code. One nice'd sequential run of each on the shared 2-core machine (wall / CPU seconds):
-# quickstart 461 / 213, select_order and gridsearch_reordering stopped at 900 / 380 and
-# 900 / 355, distributed_gridsearch 99 wall. None qualifies yet: name the fast ones here.
-EXECUTED_EXAMPLES = ()
+# Examples run during the build only when they take seconds; the rest (which train networks,
+# measure every level on all samples or start a cluster: minutes each) are shown as code.
+EXECUTED_EXAMPLES = ("plot_entanglement_profile",)
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
