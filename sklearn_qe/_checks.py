@@ -13,8 +13,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
+
+from ._compat import Interval
 
 __all__ = [
     "DENSE_LIMIT_BYTES",

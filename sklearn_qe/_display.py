@@ -5,13 +5,12 @@ matplotlib is an optional dependency: it is imported inside ``plot`` only, so th
 """
 
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
-from sklearn.utils._plotting import _validate_style_kwargs
 from sklearn.utils.validation import check_is_fitted
 
 from ._area_law import area_law_fit, mean_block_geometry
 from ._capacity import entanglement_capacity
 from ._checks import check_int_list, check_option, check_shape
+from ._compat import _validate_style_kwargs, check_matplotlib_support
 from ._meter import EntanglementMeter
 from ._partitions import canonical_tree
 

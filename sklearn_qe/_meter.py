@@ -6,9 +6,8 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils._param_validation import RealNotInt, StrOptions
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -19,6 +18,7 @@ from tqdm.auto import tqdm
 
 from ._area_law import area_law_fit, mean_block_geometry
 from ._checks import StrictInterval, check_int_list, densify
+from ._compat import RealNotInt, StrOptions, _fit_context
 from ._entanglement import (
     _n_workers,
     _tensor_weights,

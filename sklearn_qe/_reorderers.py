@@ -3,18 +3,13 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import (
-    _check_feature_names_in,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
 from ._checks import StrictInterval, densify
+from ._compat import StrOptions, _check_feature_names_in, _fit_context
 from ._correlation import abs_correlation_graph, standardized_columns
 from ._cut_tree import cut_tree_order
 from ._entanglement import surrogate_profiles
