@@ -298,25 +298,28 @@ class _TabularNetMixin:
             )
         _check_device(self.device)
 
-    def _train(self, X, y, *, reinitialize, routing_method, fit_params):
-        """skorch's ``partial_fit``, except that a fitted network trains on copies and that
-        Ctrl-C propagates (skorch swallows it and keeps the half-trained network)."""
-        with self._seeded():
-            if reinitialize or not self.initialized_:
-                self.initialize()  # new module_, optimizer_, history_: the old ones stay intact
-            else:
-                # One deepcopy, so that the optimizer's copy holds the module copy's parameters.
-                copies = copy.deepcopy({name: getattr(self, name) for name in _TRAINED_IN_PLACE})
-                for name, value in copies.items():
-                    setattr(self, name, value)
-            self.notify("on_train_begin", X=X, y=y)
-            try:
-                self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
-            except KeyboardInterrupt:
-                if not self._stopped_early():  # Ctrl-C
-                    self.notify("on_train_end", X=X, y=y)  # callbacks still close up, as in skorch
-                    raise
-            self.notify("on_train_end", X=X, y=y)
+    def _copy_trained_in_place(self):
+        """Give the network, its criterion, optimizer and history new copies before training
+        continues, so that a fit that fails leaves the old ones, which it saved, intact."""
+        # One deepcopy, so that the optimizer's copy holds the module copy's parameters.
+        copies = copy.deepcopy({name: getattr(self, name) for name in _TRAINED_IN_PLACE})
+        for name, value in copies.items():
+            setattr(self, name, value)
+
+    def fit_loop(self, X, y=None, *args, **kwargs):
+        # skorch's partial_fit ends training quietly on any KeyboardInterrupt, which is how
+        # EarlyStopping stops it; a Ctrl-C is noted here and raised once training has closed.
+        try:
+            return super().fit_loop(X, y, *args, **kwargs)
+        except KeyboardInterrupt:
+            self._ctrl_c_ = not self._stopped_early()
+            raise
+
+    def _skorch_partial_fit(self, X, y, **fit_params):
+        """skorch's ``partial_fit``, raising a Ctrl-C that its training loop swallowed."""
+        super().partial_fit(X, y, **fit_params)
+        if self.__dict__.pop("_ctrl_c_", False):
+            raise KeyboardInterrupt
 
     def _stopped_early(self):
         """Whether an EarlyStopping callback ended training: it does so by raising
@@ -361,9 +364,10 @@ class _TabularNetMixin:
                 f"{self._describe(fitted_on)}; this data has {self._describe(self._fitted_on())}. "
                 "Set warm_start=False to fit a new network."
             )
-        self._train(
-            X, y, reinitialize=not self.warm_start, routing_method="fit", fit_params=fit_params
-        )
+        with self._seeded():
+            if continued:
+                self._copy_trained_in_place()
+            super().fit(X, y, **fit_params)  # skorch's: a new network unless warm_start
         return self
 
     @all_or_nothing
@@ -390,10 +394,16 @@ class _TabularNetMixin:
         self : object
             Estimator trained further.
         """
+        if fit_params.get("_routing_method") == "fit":  # from skorch's fit: X, y validated
+            self._skorch_partial_fit(X, y, **fit_params)
+            return self
         self._check_training_params()
         first_call = not hasattr(self, "n_outputs_")
         X, y = self._validate_Xy(X, y, reset=first_call, classes=classes)
-        self._train(X, y, reinitialize=False, routing_method="partial_fit", fit_params=fit_params)
+        with self._seeded():
+            if self.initialized_:
+                self._copy_trained_in_place()
+            self._skorch_partial_fit(X, y, **fit_params)
         return self
 
     def _fitted_on(self):
