@@ -300,7 +300,7 @@ def _check_profile_arguments(X, weights, tree, levels, theta, n_jobs, progress):
     return X, weights, levels, theta
 
 
-def entanglement_entropy(X, y=None, block=None, theta=0.085, average=True, target="auto"):
+def entanglement_entropy(X, y=None, *, block, theta=0.085, average=True, target="auto"):
     """Quantum entanglement of the data tensor of ``(X, y)`` under one partition.
 
     The data tensor is ``A = (1/M) sum_m y_m phi(x_m1) (x) ... (x) phi(x_mN)`` with

@@ -113,9 +113,9 @@ def test_single_partition_any_block_and_continuous_weights():
         for y in (None, rng.integers(0, 4, 20)):
             _, weights = label_weights(y, 20)
             expected = [explicit_tensor_entanglement(X, w, block, 0.7) for w in weights]
-            got = entanglement_entropy(X, y, block, theta=0.7, average=False)
+            got = entanglement_entropy(X, y, block=block, theta=0.7, average=False)
             np.testing.assert_allclose(got, expected, atol=1e-10)
-            assert entanglement_entropy(X, y, block, theta=0.7) == pytest.approx(np.mean(got))
+            assert entanglement_entropy(X, y, block=block, theta=0.7) == pytest.approx(np.mean(got))
     # A continuous target weights the samples by its values.
     weights = rng.standard_normal((1, 20))
     tree = canonical_tree(9)
@@ -500,8 +500,8 @@ def test_labels_of_mixed_types_are_refused_by_name(labels, kinds):
     y = np.array(labels * 10, dtype=object)
     message = f"y must hold labels that are all strings or all numbers, got {kinds}."
     with pytest.raises(TypeError, match=re.escape(message)):
-        entanglement_entropy(X, y, [0, 1])
+        entanglement_entropy(X, y, block=[0, 1])
     with pytest.raises(TypeError, match=re.escape(message)):
         EntanglementMeter(max_samples=20).fit(X, y)
-    numbers = entanglement_entropy(X, np.array([1, 2] * 10, dtype=object), [0, 1])
-    assert numbers == pytest.approx(entanglement_entropy(X, np.array([1, 2] * 10), [0, 1]))
+    numbers = entanglement_entropy(X, np.array([1, 2] * 10, dtype=object), block=[0, 1])
+    assert numbers == pytest.approx(entanglement_entropy(X, np.array([1, 2] * 10), block=[0, 1]))

@@ -42,7 +42,7 @@ def test_attributes_match_the_core(digits):
     for i, level in enumerate(meter.levels_):
         expected = np.array(
             [
-                entanglement_entropy(X, y, b, theta=0.3, average=False)
+                entanglement_entropy(X, y, block=b, theta=0.3, average=False)
                 for b in tree.partitions(level)
             ]
         )
@@ -65,7 +65,7 @@ def test_attributes_match_the_core(digits):
                 entanglement_entropy(
                     X,
                     y,
-                    np.concatenate([canonical_tree(12).blocks[level + 1][j] for j in w]),
+                    block=np.concatenate([canonical_tree(12).blocks[level + 1][j] for j in w]),
                     theta=0.3,
                 )
                 for w in windows
@@ -325,7 +325,7 @@ def test_target_kinds():
     values = EntanglementMeter(levels=1, target="values").fit(X, counts)
     np.testing.assert_allclose(values.entanglement_, auto.entanglement_)
     assert auto.entanglement_[0] == pytest.approx(
-        entanglement_entropy(X, counts, [0, 1]), abs=1e-10
+        entanglement_entropy(X, counts, block=[0, 1]), abs=1e-10
     )
     as_classes = EntanglementMeter(levels=1, target="classes").fit(X, counts)
     assert as_classes.target_type_ == "classes"
@@ -341,9 +341,9 @@ def test_target_kinds():
     with pytest.raises(ValueError, match="target"):
         EntanglementMeter(target="regression").fit(X, counts)
     with pytest.raises(ValueError, match="target must be one of"):
-        entanglement_entropy(X, counts, [0, 1], target="numbers")
-    assert entanglement_entropy(X, counts, [0, 1], target="classes") != pytest.approx(
-        entanglement_entropy(X, counts, [0, 1])
+        entanglement_entropy(X, counts, block=[0, 1], target="numbers")
+    assert entanglement_entropy(X, counts, block=[0, 1], target="classes") != pytest.approx(
+        entanglement_entropy(X, counts, block=[0, 1])
     )
 
 

@@ -524,10 +524,10 @@ def test_qe_does_not_depend_on_the_scale_of_the_weights(X, scale, data_):
     values = st.floats(-3, 3).filter(lambda value: value == 0 or abs(value) > 1e-3)
     y = np.array(data_.draw(st.lists(values, min_size=n_samples, max_size=n_samples)))
     block = data_.draw(proper_blocks(n_features))
-    reference = outcome(lambda: entanglement_entropy(X, y, block, target="values"), "y")
+    reference = outcome(lambda: entanglement_entropy(X, y, block=block, target="values"), "y")
     if reference is None:  # y cancels out (e.g. all zero)
         return
-    scaled = entanglement_entropy(X, y * scale, block, target="values")
+    scaled = entanglement_entropy(X, y * scale, block=block, target="values")
     assert scaled == pytest.approx(reference, rel=1e-7, abs=1e-9)
 
 
