@@ -216,6 +216,7 @@ class EntanglementMeter(BaseEstimator):
 
     def __init__(
         self,
+        *,
         theta=0.085,
         levels=None,
         shape=None,

@@ -260,6 +260,7 @@ class EntanglementReorderer(_BaseReorderer):
 
     def __init__(
         self,
+        *,
         shape=None,
         method="seriation",
         n_neighbors="auto",
@@ -383,6 +384,7 @@ class IGTDReorderer(_BaseReorderer):
 
     def __init__(
         self,
+        *,
         shape=None,
         metric="pearson",
         error="absolute",
