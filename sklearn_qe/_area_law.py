@@ -6,7 +6,7 @@ et al., ICLR 2018; Alexander et al., NeurIPS 2023). Across the levels of the can
 the blocks shrink, so fitting the QE per level against the blocks' size and boundary on
 log-log axes tells the two apart.
 
-Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
+Pure numpy (arguments aside, validated at the public entries), so that the math core can be tested
 and reused without torch.
 """
 
@@ -15,6 +15,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_int_list
+from ._compat import validate_params
+from ._partitions import CanonicalTree
 
 __all__ = ["AreaLawFit", "area_law_fit", "mean_block_geometry"]
 
@@ -51,6 +53,9 @@ class AreaLawFit(NamedTuple):
     fitted: np.ndarray
 
 
+@validate_params(
+    {"tree": [CanonicalTree], "levels": ["array-like", None]}, prefer_skip_nested_validation=True
+)
 def mean_block_geometry(tree, levels=None):
     """Mean size and mean boundary of the blocks of the canonical partitions, per level.
 
@@ -83,7 +88,7 @@ def mean_block_geometry(tree, levels=None):
     if levels is None:
         levels = range(1, tree.n_levels + 1)
     geometry = []
-    for level in check_int_list(levels, "each level", minimum=1):
+    for level in check_int_list(levels, "each level"):
         if level > tree.n_levels:
             raise ValueError(
                 f"Level {level} is out of range: the tree has levels 1 to {tree.n_levels}."
@@ -111,6 +116,10 @@ def _power_law(x, y):
     return exponent, float(np.exp(log_y.mean() - exponent * log_x.mean()))
 
 
+@validate_params(
+    {"block_sizes": ["array-like"], "boundaries": ["array-like"], "entanglement": ["array-like"]},
+    prefer_skip_nested_validation=True,
+)
 def area_law_fit(block_sizes, boundaries, entanglement):
     """Fit QE per level against block size and block boundary: area or volume law?
 

@@ -8,7 +8,7 @@ the tree is a node, and the edge from a block of level ``l`` to its parent has t
 separates the leaves of K from those of K^c (a min-cut), so its QE is at most the log of that
 product (Levine et al., ICLR 2018). Widths of 1 are allowed: such an edge cuts for free.
 
-Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
+Pure numpy (arguments aside, validated at the public entries), so that the math core can be tested
 and reused without torch.
 """
 
@@ -17,7 +17,8 @@ from numbers import Integral
 
 import numpy as np
 
-from ._checks import check_int
+from ._checks import MAX_SIZE, SHAPE, StrictInterval, check_int_list
+from ._compat import validate_params
 from ._partitions import canonical_tree
 
 __all__ = ["entanglement_capacity", "partition_entanglement_capacity"]
@@ -41,11 +42,17 @@ def _log_widths(widths, n_levels, layout):
             f"{n_levels} levels: pass one width per level 1..{n_levels}, or one int."
         )
     # math.log takes ints of any size, where numpy makes an int beyond int64 an object.
-    return np.array(
-        [math.log(check_int(w, f"widths[{i}]", minimum=1)) for i, w in enumerate(widths)]
-    )
+    return np.array([math.log(w) for w in check_int_list(widths, "each width")])
 
 
+_CAPACITY_CONSTRAINTS = {
+    "widths": [StrictInterval(Integral, 1, None, closed="left"), "array-like"],
+    "n_features": [StrictInterval(Integral, 2, MAX_SIZE, closed="both")],
+    "shape": SHAPE,
+}
+
+
+@validate_params(_CAPACITY_CONSTRAINTS, prefer_skip_nested_validation=True)
 def partition_entanglement_capacity(widths, n_features, shape=None):
     """Capacity (nats) of every canonical partition: the most QE the network can express.
 
@@ -96,8 +103,7 @@ def partition_entanglement_capacity(widths, n_features, shape=None):
     >>> [np.exp(c).round().tolist() for c in partition_entanglement_capacity(8, 5)]
     [[4.0], [4.0, 2.0, 2.0, 2.0]]
     """
-    n_features = check_int(n_features, "n_features")
-    tree = canonical_tree(n_features, shape=shape)  # checks n_features and shape
+    tree = canonical_tree(n_features, shape=shape)  # checks the shape
     layout = f"{n_features} features" if shape is None else f"shape={tuple(shape)}"
     log_width = _log_widths(widths, tree.n_levels, layout)
     arity = tree.arity
@@ -141,6 +147,7 @@ def partition_entanglement_capacity(widths, n_features, shape=None):
     return capacities
 
 
+@validate_params(_CAPACITY_CONSTRAINTS, prefer_skip_nested_validation=True)
 def entanglement_capacity(widths, n_features, shape=None):
     """Largest QE (nats) a tree tensor network of these widths can express, per level.
 

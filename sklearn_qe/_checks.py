@@ -1,11 +1,12 @@
-"""Argument checks shared by the math core's public functions and the estimators.
+"""Argument checks shared by the public functions and the estimators.
 
-The estimators validate their parameters through ``_parameter_constraints`` (with
-:class:`StrictInterval`, which refuses booleans) and their data through scikit-learn's
-``validate_data``; the core's functions check here, its data through the same
-``check_array``, so that bad input gives a ``ValueError`` or ``TypeError`` naming the
-argument, never an error deep in numpy or a silently wrong number. A bool is never a number
-here: ``True`` is not the int 1.
+One validation path, scikit-learn's: the estimators declare ``_parameter_constraints`` and
+the public functions ``validate_params``, both from the constraints below (built on
+:class:`StrictInterval`, which refuses booleans: ``True`` is not the int 1), and read their
+data through ``check_array``. What a constraint cannot say (the elements of a list, a shape
+that must hold the data's features) is checked here, with the same error type
+(``InvalidParameterError``, a ``ValueError`` and a ``TypeError``). Validation happens once,
+at the public entry; the private cores below it trust their arguments.
 """
 
 import math
@@ -15,18 +16,19 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_array
 
-from ._compat import Interval
+from ._compat import Interval, InvalidParameterError, StrOptions
 
 __all__ = [
     "DENSE_LIMIT_BYTES",
     "MAX_SIZE",
+    "N_JOBS",
+    "POSITIVE_FLOAT",
+    "POSITIVE_INT",
+    "SHAPE",
+    "TARGET",
     "StrictInterval",
-    "check_bool",
     "check_data",
-    "check_int",
     "check_int_list",
-    "check_option",
-    "check_positive",
     "check_shape",
     "check_target",
     "densify",
@@ -41,77 +43,58 @@ DENSE_LIMIT_BYTES = 2**30
 MAX_SIZE = np.iinfo(np.intp).max
 
 
-def check_int(value, name, minimum=None, maximum=None):
-    """``value`` as an int: a real integer (not a bool, not a float such as 8.0)."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int, got {value!r} of type {type(value).__name__}.")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}.")
-    return int(value)
-
-
-def check_int_list(values, name, minimum=None):
-    """``values``, an int or array-like of ints, as a list of ints checked by ``check_int``.
-
-    ``name`` names one element in the messages (e.g. ``"each level"``).
-    """
-    # An object array keeps each element's own type, where np.ravel([1, True]) makes True a 1.
-    return [check_int(value, name, minimum) for value in np.asarray(values, dtype=object).ravel()]
-
-
-def check_bool(value, name):
-    """``value`` as a bool: a Python or numpy bool, not a truthy object such as ``"no"``."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a bool, got {value!r} of type {type(value).__name__}.")
-    return bool(value)
-
-
-def check_option(value, name, options):
-    """``value``, which must be one of the strings ``options``."""
-    if not isinstance(value, str) or value not in options:
-        raise ValueError(f"{name} must be one of {tuple(options)}, got {value!r}.")
-    return value
-
-
-def check_shape(shape, name="shape", n_features=None):
-    """``shape`` as a pair ``(H, W)`` of positive ints, holding ``n_features`` if given."""
-    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-        raise ValueError(f"{name} must be a pair (H, W) of ints, got {shape!r}.")
-    height, width = (check_int(side, f"each side of {name}", minimum=1) for side in shape)
-    if n_features is not None and height * width != n_features:
-        raise ValueError(
-            f"{name}={(height, width)} describes {height * width} features, but the data "
-            f"has {n_features}."
-        )
-    return height, width
-
-
 class StrictInterval(Interval):
     """scikit-learn's ``Interval`` parameter constraint, refusing booleans.
 
     ``Interval(Integral, 1, None, closed="left")`` holds ``True`` (a bool is an Integral),
-    which would read ``levels=True`` as level 1. Use this one in ``_parameter_constraints``.
+    which would read ``levels=True`` as level 1. Use this one in constraints.
     """
 
     def is_satisfied_by(self, val):
         return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
-def check_positive(value, name):
-    """``value`` as a positive finite float."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}.")
-    try:
-        number = float(value)
-    except OverflowError:  # an int beyond float64's range
-        number = math.inf
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}.")
-    if not number > 0:
-        raise ValueError(f"{name} must be positive, got {value}.")
-    return number
+POSITIVE_INT = StrictInterval(Integral, 1, None, closed="left")
+# Finite, and within float64's range: an int such as 10**400 is Real but has no float.
+POSITIVE_FLOAT = StrictInterval(Real, 0, float(np.finfo(np.float64).max), closed="right")
+N_JOBS = [StrictInterval(Integral, None, None, closed="neither"), None]
+# (H, W) for images flattened row-major, None for 1-D features; check_shape checks the sides.
+SHAPE = [tuple, list, None]
+
+
+def check_int_list(values, name, minimum=1):
+    """``values``, an int or array-like of ints, as a list of ints of at least ``minimum``.
+
+    ``name`` names one element in the messages (e.g. ``"each level"``).
+    """
+    element = StrictInterval(Integral, minimum, None, closed="left")
+    # An object array keeps each element's own type, where np.ravel([1, True]) makes True a 1.
+    values = list(np.asarray(values, dtype=object).ravel())
+    for value in values:
+        if not element.is_satisfied_by(value):
+            raise InvalidParameterError(f"{name} must be {element}, got {value!r}.")
+    return [int(value) for value in values]
+
+
+def check_shape(shape, n_features=None, *, min_side=1, name="shape"):
+    """``shape`` as a pair ``(H, W)`` of ints of at least ``min_side``, holding ``n_features``
+    if given."""
+    side = StrictInterval(Integral, min_side, None, closed="left")
+    if not (
+        isinstance(shape, (tuple, list))
+        and len(shape) == 2
+        and all(map(side.is_satisfied_by, shape))
+    ):
+        raise InvalidParameterError(
+            f"{name} must be a pair (H, W) of ints of at least {min_side}, got {shape!r}."
+        )
+    height, width = int(shape[0]), int(shape[1])
+    if n_features is not None and height * width != n_features:
+        raise InvalidParameterError(
+            f"{name}={(height, width)} describes {height * width} features, but the data "
+            f"has {n_features}."
+        )
+    return height, width
 
 
 def _format_bytes(n_bytes):
@@ -218,7 +201,7 @@ def check_data(X, name="X", min_samples=1, min_features=1):
 # load_diabetes' target surprise everyone.
 MAX_AUTO_CLASSES = 20
 
-TARGET_KINDS = ("auto", "classes", "values")
+TARGET = StrOptions({"auto", "classes", "values"})
 
 
 def check_target(y, n_samples, target="auto"):
@@ -229,7 +212,6 @@ def check_target(y, n_samples, target="auto"):
     more than ``MAX_AUTO_CLASSES`` distinct values, and anything else as class labels.
     Complex numbers are neither.
     """
-    check_option(target, "target", TARGET_KINDS)
     y = np.asarray(y)
     if y.dtype.kind == "c":
         raise TypeError(f"y must hold class labels or real values, got dtype {y.dtype}.")

@@ -1,6 +1,6 @@
 """Absolute Pearson correlations between features, dense or as a sparse nearest-neighbour graph.
 
-Pure numpy/scipy (arguments aside, checked by ``_checks``). Constant features correlate 0
+Pure numpy/scipy (arguments aside, validated at the public entries). Constant features correlate 0
 with everything.
 """
 
@@ -8,7 +8,8 @@ import numpy as np
 from joblib import Parallel, delayed
 from scipy import sparse
 
-from ._checks import check_data, check_int
+from ._checks import N_JOBS, POSITIVE_INT, check_data
+from ._compat import validate_params
 
 __all__ = ["abs_correlation", "abs_correlation_graph"]
 
@@ -32,6 +33,7 @@ def standardized_columns(X):
     return centred / norms
 
 
+@validate_params({"X": ["array-like", "sparse matrix"]}, prefer_skip_nested_validation=True)
 def abs_correlation(X):
     """Dense matrix of absolute Pearson correlations, zero on the diagonal.
 
@@ -64,6 +66,15 @@ def standardized_abs_correlation(Z):
     return rho
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "n_neighbors": [POSITIVE_INT, None],
+        "chunk_size": [POSITIVE_INT],
+        "n_jobs": N_JOBS,
+    },
+    prefer_skip_nested_validation=True,
+)
 def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024, n_jobs=None):
     """Sparse symmetric graph of absolute correlations between features.
 
@@ -92,13 +103,9 @@ def abs_correlation_graph(X, n_neighbors=None, chunk_size=1024, n_jobs=None):
     graph : scipy.sparse.csr_array of shape (n_features, n_features)
         Symmetric, zero diagonal, weights in (0, 1].
     """
-    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
-    if n_neighbors is None:
-        return sparse.csr_array(abs_correlation(X))
-    n_neighbors = check_int(n_neighbors, "n_neighbors", minimum=1)
-    if n_jobs is not None:
-        check_int(n_jobs, "n_jobs")
     Z = standardized_columns(check_data(X, min_features=2))
+    if n_neighbors is None:
+        return sparse.csr_array(standardized_abs_correlation(Z))
     return nearest_neighbor_graph(Z, n_neighbors, chunk_size, n_jobs)
 
 

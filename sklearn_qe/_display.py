@@ -9,8 +9,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._area_law import area_law_fit, mean_block_geometry
 from ._capacity import entanglement_capacity
-from ._checks import check_int_list, check_option, check_shape
-from ._compat import _validate_style_kwargs, check_matplotlib_support
+from ._checks import POSITIVE_INT, check_int_list, check_shape
+from ._compat import StrOptions, _validate_style_kwargs, check_matplotlib_support, validate_params
 from ._meter import EntanglementMeter
 from ._partitions import canonical_tree
 
@@ -23,7 +23,6 @@ _ENTANGLEMENT_LINE_GID = "sklearn_qe.entanglement"
 _SURROGATE_KEY = "SE (dashed, right axis)"
 _CAPACITY_LINE_GID = "sklearn_qe.capacity"
 _CAPACITY_LABEL = "network capacity"
-_KINDS = ("level", "block_size")
 
 
 class EntanglementDisplay:
@@ -133,6 +132,20 @@ class EntanglementDisplay:
         self.capacity = capacity
         self.area_law = area_law
 
+    @validate_params(
+        {
+            "ax": "no_validation",
+            "kind": [StrOptions({"level", "block_size"})],
+            "widths": [POSITIVE_INT, "array-like", None],
+            "show_surrogate": ["boolean"],
+            "label": [str, None],
+            "line_kwargs": [dict, None],
+            "surrogate_kwargs": [dict, None],
+            "fit_kwargs": [dict, None],
+            "capacity_kwargs": [dict, None],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def plot(
         self,
         ax=None,
@@ -182,8 +195,7 @@ class EntanglementDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
-        check_option(kind, "kind", _KINDS)
-        widths = [] if widths is None else check_int_list(widths, "each width", minimum=1)
+        widths = [] if widths is None else check_int_list(widths, "each width")
         if kind == "block_size" and self.block_sizes is None:
             raise ValueError(
                 'kind="block_size" needs the block_sizes of the display; from_estimator sets them.'
@@ -581,8 +593,9 @@ class PermutationDisplay:
     kept together. The title counts the features that are neighbours in both orders
     (adjacent indices in 1-D, grid neighbours of the row-major image in 2-D).
 
-    It is recommended to create a display with :meth:`from_estimator`. All parameters are
-    stored as attributes.
+    It is recommended to create a display with :meth:`from_estimator` or
+    :meth:`from_permutation`, which count the kept neighbours. All parameters are stored as
+    attributes.
 
     Parameters
     ----------
@@ -592,6 +605,11 @@ class PermutationDisplay:
     shape : tuple of (int, int) or None, default=None
         ``None`` for a 1-D order; ``(H, W)`` with ``H * W == n_features`` for a row-major
         image.
+    kept_neighbours : int or None, default=None
+        Neighbouring positions that hold features which were neighbours before; ``None``
+        leaves the count out of the title.
+    neighbour_pairs : int or None, default=None
+        Neighbouring positions in all (``n_features - 1`` in 1-D).
 
     Attributes
     ----------
@@ -617,14 +635,18 @@ class PermutationDisplay:
     >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sklearn_qe import PermutationDisplay
-    >>> display = PermutationDisplay(permutation=np.arange(16)[::-1], shape=(4, 4)).plot()
+    >>> display = PermutationDisplay.from_permutation(np.arange(16)[::-1], shape=(4, 4))
     >>> display.image_.get_array()[0].tolist()
     [15, 14, 13, 12]
+    >>> display.kept_neighbours, display.neighbour_pairs
+    (24, 24)
     """
 
-    def __init__(self, *, permutation, shape=None):
+    def __init__(self, *, permutation, shape=None, kept_neighbours=None, neighbour_pairs=None):
         self.permutation = permutation
         self.shape = shape
+        self.kept_neighbours = kept_neighbours
+        self.neighbour_pairs = neighbour_pairs
 
     def plot(self, ax=None, **kwargs):
         """Plot the order.
@@ -645,17 +667,9 @@ class PermutationDisplay:
         check_matplotlib_support(f"{type(self).__name__}.plot")
         import matplotlib.pyplot as plt
 
-        permutation = np.asarray(self.permutation)
+        permutation = _check_permutation(self.permutation, self.shape)
         n_features = permutation.size
-        if not np.array_equal(np.sort(permutation), np.arange(n_features)):
-            raise ValueError("permutation must hold each index 0..n_features-1 exactly once.")
-        if self.shape is not None:
-            height, width = check_shape(self.shape)
-            if height * width != n_features:
-                raise ValueError(
-                    f"shape {(height, width)} holds {height * width} pixels, but the "
-                    f"permutation has {n_features} features."
-                )
+        counted = self.kept_neighbours is not None and self.neighbour_pairs is not None
         if ax is None:
             _, ax = plt.subplots()
 
@@ -669,30 +683,78 @@ class PermutationDisplay:
             # A margin of one feature, so that the points at the ends are drawn whole.
             ax.set_xlim(-1, n_features)
             ax.set_ylim(-1, n_features)
-            kept, pairs = _kept_neighbours_1d(permutation)
             ax.set_title(
-                f"Learned feature order\n{kept} of {pairs} neighbours stay adjacent "
-                "(runs = kept, a cloud = none)",
+                "Learned feature order"
+                + (
+                    f"\n{self.kept_neighbours} of {self.neighbour_pairs} neighbours stay "
+                    "adjacent (runs = kept, a cloud = none)"
+                    if counted
+                    else ""
+                ),
                 fontsize="medium",
             )
         else:
-            grid = permutation.reshape(height, width)
+            grid = permutation.reshape(self.shape)
             style = _validate_style_kwargs({"cmap": "viridis", "interpolation": "nearest"}, kwargs)
             self.image_ = ax.imshow(grid, **style)
             self.colorbar_ = ax.figure.colorbar(self.image_, ax=ax)
             self.colorbar_.set_label("original feature index")
             ax.set_xlabel("column")
             ax.set_ylabel("row")
-            kept, pairs = _kept_neighbours_2d(grid)
             ax.set_title(
-                f"Original index of the feature at each pixel\n{kept} of {pairs} "
-                "neighbouring pixels were neighbours before",
+                "Original index of the feature at each pixel"
+                + (
+                    f"\n{self.kept_neighbours} of {self.neighbour_pairs} neighbouring pixels "
+                    "were neighbours before"
+                    if counted
+                    else ""
+                ),
                 fontsize="medium",
             )
 
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    @classmethod
+    def from_permutation(cls, permutation, *, shape=None, ax=None, **kwargs):
+        """Plot an order, counting the neighbours it keeps.
+
+        Parameters
+        ----------
+        permutation : array-like of shape (n_features,)
+            ``permutation[p]`` is the original index of the feature placed at position ``p``.
+        shape : tuple of (int, int) or None, default=None
+            ``None`` for a 1-D order; ``(H, W)`` for a row-major image.
+        ax : matplotlib Axes, default=None
+            Axes to plot on; ``None`` creates a new figure.
+        **kwargs : dict
+            Passed to ``matplotlib.axes.Axes.scatter`` (1-D) or
+            ``matplotlib.axes.Axes.imshow`` (2-D).
+
+        Returns
+        -------
+        display : PermutationDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn_qe import PermutationDisplay
+        >>> display = PermutationDisplay.from_permutation([0, 2, 4, 1, 3])
+        >>> display.kept_neighbours, display.neighbour_pairs
+        (0, 4)
+        """
+        check_matplotlib_support(f"{cls.__name__}.from_permutation")
+        permutation = _check_permutation(permutation, shape)
+        if shape is None:
+            kept, pairs = _kept_neighbours_1d(permutation)
+        else:
+            kept, pairs = _kept_neighbours_2d(permutation.reshape(shape))
+        display = cls(
+            permutation=permutation, shape=shape, kept_neighbours=kept, neighbour_pairs=pairs
+        )
+        return display.plot(ax=ax, **kwargs)
 
     @classmethod
     def from_estimator(cls, reorderer, *, input_order=None, ax=None, **kwargs):
@@ -749,8 +811,18 @@ class PermutationDisplay:
                     f"the reorderer was fitted on, got shape {input_order.shape}."
                 )
             permutation = input_order[permutation]
-        display = cls(permutation=permutation, shape=shape)
-        return display.plot(ax=ax, **kwargs)
+        return cls.from_permutation(permutation, shape=shape, ax=ax, **kwargs)
+
+
+def _check_permutation(permutation, shape):
+    """``permutation`` as an array holding each index once, laid out as ``shape`` allows."""
+    permutation = np.asarray(permutation)
+    n_features = permutation.size
+    if permutation.ndim != 1 or not np.array_equal(np.sort(permutation), np.arange(n_features)):
+        raise ValueError("permutation must hold each index 0..n_features-1 exactly once.")
+    if shape is not None:
+        check_shape(shape, n_features)
+    return permutation
 
 
 def _kept_neighbours_1d(permutation):

@@ -6,11 +6,15 @@ Its matricization under a partition ``(K, K^c)`` is ``(1/M) Phi_K D Phi_Kc^T`` w
 ``D = diag(y)``, so the squared singular values are the eigenvalues of a matrix of size at
 most ``M`` assembled from the Gram matrices ``G_K = Phi_K^T Phi_K`` (the "Gram trick").
 
-Everything is float64 numpy/scipy (arguments are checked by ``_checks``); no torch here.
+Everything is float64 numpy/scipy; no torch here. The public functions validate their
+arguments (``validate_params`` and ``_checks``) and call private cores, which the meter
+calls directly with what its own validation produced.
 Linear algebra goes through ``numpy.linalg``, not ``scipy.linalg``: the scipy wheels bring a
 second OpenBLAS whose threads contend with numpy's (used by every matmul here) and made a fit
 5x slower on 2 cores.
 """
+
+from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
@@ -19,15 +23,16 @@ from threadpoolctl import threadpool_limits
 
 from ._checks import (
     MAX_SIZE,
-    TARGET_KINDS,
-    check_bool,
+    N_JOBS,
+    POSITIVE_FLOAT,
+    POSITIVE_INT,
+    TARGET,
+    StrictInterval,
     check_data,
-    check_int,
     check_int_list,
-    check_option,
-    check_positive,
     check_target,
 )
+from ._compat import validate_params
 from ._correlation import standardized_columns
 from ._partitions import CanonicalTree
 
@@ -198,6 +203,13 @@ def _small_partition_entropies(cos, sin, weights, full, blocks):
     return list(entropies)
 
 
+@validate_params(
+    {
+        "y": ["array-like", None],
+        "n_samples": [StrictInterval(Integral, 1, MAX_SIZE, closed="both")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def label_weights(y, n_samples):
     """Per-sample coefficients of the data tensors for the labels ``y``.
 
@@ -224,7 +236,6 @@ def label_weights(y, n_samples):
     >>> classes.tolist(), weights.tolist()
     (['a', 'b'], [[1.0, -1.0, 1.0]])
     """
-    n_samples = check_int(n_samples, "n_samples", minimum=1, maximum=MAX_SIZE)
     if y is None:
         return None, np.ones((1, n_samples))
     y, _ = check_target(y, n_samples, target="classes")
@@ -244,7 +255,6 @@ def _tensor_weights(y, n_samples, target="auto"):
     tells them from classes) one tensor weighted by them, class labels what
     :func:`label_weights` gives. The meter reads y the same way.
     """
-    check_option(target, "target", TARGET_KINDS)  # also without y: a typo is a typo
     if y is None:
         return None, np.ones((1, n_samples))
     y, continuous = check_target(y, n_samples, target)
@@ -254,8 +264,6 @@ def _tensor_weights(y, n_samples, target="auto"):
 
 
 def _check_levels(levels, tree, n_features):
-    if not isinstance(tree, CanonicalTree):
-        raise TypeError(f"tree must be a CanonicalTree (canonical_tree(...)), got {tree!r}.")
     if len(tree.blocks[0][0]) != n_features:
         raise ValueError(
             f"The tree covers {len(tree.blocks[0][0])} features, but X has {n_features}."
@@ -270,11 +278,7 @@ def _check_levels(levels, tree, n_features):
 
 
 def _check_weights(weights, n_samples):
-    """Finite weights of shape (n_tensors, n_samples), each row scaled to a largest |w| of 1.
-
-    QE does not depend on the scale of a tensor; scaling first keeps the squared norms from
-    overflowing (y * 1e200) or losing digits to subnormals (y * 1e-160).
-    """
+    """Finite float64 weights of shape (n_tensors, n_samples)."""
     if isinstance(weights, (str, bytes)) or np.asarray(weights).dtype.kind not in "biuf":
         raise TypeError(f"weights must be real numbers, got {weights!r}.")
     weights = np.asarray(weights, dtype=np.float64)
@@ -282,24 +286,48 @@ def _check_weights(weights, n_samples):
         raise ValueError(f"weights must have shape (n_tensors, {n_samples}), got {weights.shape}.")
     if not np.isfinite(weights).all():
         raise ValueError("weights contain NaN or infinity.")
+    return weights
+
+
+def _unit_rows(weights):
+    """Each row of ``weights`` scaled to a largest |w| of 1.
+
+    QE does not depend on the scale of a tensor; scaling first keeps the squared norms from
+    overflowing (y * 1e200) or losing digits to subnormals (y * 1e-160).
+    """
     largest = np.abs(weights).max(axis=1, keepdims=True)
     # A row of zeros stays zero: _spectrum_entropies reports the tensor as cancelled out.
     return weights / np.where(largest > 0, largest, 1.0)
 
 
-def _check_profile_arguments(X, weights, tree, levels, theta, n_jobs, progress):
-    """The arguments of the profile functions, checked before any Gram is computed."""
+def _check_profile_data(X, weights, tree, levels):
+    """The data arguments of the profile functions, checked before any Gram is computed."""
     X = check_data(X, min_features=2)
-    weights = _check_weights(weights, X.shape[0])
-    levels = _check_levels(levels, tree, X.shape[1])
-    theta = check_positive(theta, "theta")
-    if n_jobs is not None:
-        check_int(n_jobs, "n_jobs")
-    if progress is not None and not callable(progress):
-        raise TypeError(f"progress must be a callable or None, got {progress!r}.")
-    return X, weights, levels, theta
+    return X, _check_weights(weights, X.shape[0]), _check_levels(levels, tree, X.shape[1])
 
 
+_PROFILE_CONSTRAINTS = {
+    "X": ["array-like", "sparse matrix"],  # check_data refuses sparse input by name
+    "weights": ["array-like"],
+    "tree": [CanonicalTree],
+    "levels": ["array-like"],
+    "theta": [POSITIVE_FLOAT],
+    "n_jobs": N_JOBS,
+    "progress": [callable, None],
+}
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like", None],
+        "block": ["array-like"],
+        "theta": [POSITIVE_FLOAT],
+        "average": ["boolean"],
+        "target": [TARGET],
+    },
+    prefer_skip_nested_validation=True,
+)
 def entanglement_entropy(X, y=None, *, block, theta=0.085, average=True, target="auto"):
     """Quantum entanglement of the data tensor of ``(X, y)`` under one partition.
 
@@ -343,8 +371,6 @@ def entanglement_entropy(X, y=None, *, block, theta=0.085, average=True, target=
     0.0
     """
     X = check_data(X, min_features=2)
-    theta = check_positive(theta, "theta")
-    average = check_bool(average, "average")
     n_samples, n_features = X.shape
     block = np.asarray(block)
     if block.dtype.kind not in "iu":
@@ -359,12 +385,13 @@ def entanglement_entropy(X, y=None, *, block, theta=0.085, average=True, target=
         )
     complement = np.setdiff1d(np.arange(n_features), block)
     cos, sin = _embedding(X, theta)
-    weights = _check_weights(_tensor_weights(y, n_samples, target)[1], n_samples)
+    weights = _unit_rows(_check_weights(_tensor_weights(y, n_samples, target)[1], n_samples))
     sides = [(f, *_log_gram(cos, sin, f)) for f in (block, complement)]
     qe = _partition_entropies(cos, sin, weights, sides)
     return float(qe.mean()) if average else qe
 
 
+@validate_params(_PROFILE_CONSTRAINTS, prefer_skip_nested_validation=True)
 def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
     """QE of every canonical partition at the given levels.
 
@@ -398,9 +425,13 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     profile : dict
         Maps each level to an ndarray of shape (n_partitions, n_tensors).
     """
-    X, weights, levels, theta = _check_profile_arguments(
-        X, weights, tree, levels, theta, n_jobs, progress
-    )
+    X, weights, levels = _check_profile_data(X, weights, tree, levels)
+    return _canonical_profile(X, weights, tree, levels, theta, n_jobs, progress)
+
+
+def _canonical_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
+    """``entanglement_profile`` of checked arguments (``levels`` sorted, unique)."""
+    weights = _unit_rows(weights)
     top, leaf = levels[0], levels[-1]
     cos, sin = _embedding(X, theta)
     full = _full_log_gram(cos, sin, tree.blocks[leaf])
@@ -438,6 +469,7 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
     }
 
 
+@validate_params(_PROFILE_CONSTRAINTS, prefer_skip_nested_validation=True)
 def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
     """QE of the canonical blocks shifted by half a block, at the given levels.
 
@@ -458,9 +490,13 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
         Maps each level to an ndarray of shape (n_shifted_blocks, n_tensors), with no rows
         for a level without shifted blocks.
     """
-    X, weights, levels, theta = _check_profile_arguments(
-        X, weights, tree, levels, theta, n_jobs, progress
-    )
+    X, weights, levels = _check_profile_data(X, weights, tree, levels)
+    return _shifted_profile(X, weights, tree, levels, theta, n_jobs, progress)
+
+
+def _shifted_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
+    """``shifted_entanglement_profile`` of checked arguments (``levels`` sorted, unique)."""
+    weights = _unit_rows(weights)
     cos, sin = _embedding(X, theta)
     full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
     task_levels = []
@@ -603,6 +639,15 @@ def _run(tasks, n_jobs, progress):
     return [results[place] for place in range(len(results))]
 
 
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "tree": [CanonicalTree],
+        "levels": ["array-like"],
+        "chunk_size": [POSITIVE_INT],
+    },
+    prefer_skip_nested_validation=True,
+)
 def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     """Surrogate entanglement ``SE(K) = sum_{n in K, n' in K^c} |rho(n, n')|`` per partition.
 
@@ -629,7 +674,6 @@ def surrogate_entanglement(X, tree, levels, chunk_size=1024):
     """
     X = check_data(X, min_features=2)
     levels = _check_levels(levels, tree, X.shape[1])
-    chunk_size = check_int(chunk_size, "chunk_size", minimum=1)
     return surrogate_profiles(standardized_columns(X), tree, levels, [None], chunk_size)[0]
 
 

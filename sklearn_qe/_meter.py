@@ -2,7 +2,7 @@
 
 import warnings
 from functools import partial
-from numbers import Integral, Real
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -17,15 +17,24 @@ from sklearn.utils.validation import (
 from tqdm.auto import tqdm
 
 from ._area_law import area_law_fit, mean_block_geometry
-from ._checks import StrictInterval, check_int_list, densify
+from ._checks import (
+    N_JOBS,
+    POSITIVE_FLOAT,
+    SHAPE,
+    TARGET,
+    StrictInterval,
+    check_int_list,
+    densify,
+)
 from ._compat import RealNotInt, StrOptions, _fit_context
+from ._correlation import standardized_columns
 from ._entanglement import (
+    _canonical_profile,
     _n_workers,
+    _shifted_profile,
     _tensor_weights,
-    entanglement_profile,
     partition_cost,
-    shifted_entanglement_profile,
-    surrogate_entanglement,
+    surrogate_profiles,
 )
 from ._fit_state import all_or_nothing
 from ._partitions import canonical_tree, max_canonical_level
@@ -191,10 +200,10 @@ class EntanglementMeter(BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "theta": [StrictInterval(Real, 0, None, closed="neither")],
+        "theta": [POSITIVE_FLOAT],
         "levels": [StrictInterval(Integral, 1, None, closed="left"), "array-like", None],
-        "shape": [tuple, None],
-        "target": [StrOptions({"auto", "classes", "values"})],
+        "shape": SHAPE,
+        "target": [TARGET],
         "max_samples": [
             StrOptions({"auto"}),
             StrictInterval(Integral, 2, None, closed="left"),
@@ -204,7 +213,7 @@ class EntanglementMeter(BaseEstimator):
         "baseline": ["boolean"],
         "random_state": ["random_state"],
         "shifted": ["boolean"],
-        "n_jobs": [StrictInterval(Integral, None, None, closed="neither"), None],
+        "n_jobs": N_JOBS,
         "verbose": ["verbose"],
     }
 
@@ -275,7 +284,7 @@ class EntanglementMeter(BaseEstimator):
         per_level, shifted, random_order = self._partition_qe(
             X[rows], weights[:, rows], tree, settings, order
         )
-        se = surrogate_entanglement(X, tree, levels)
+        se = surrogate_profiles(standardized_columns(X), tree, levels, [None])[0]
 
         self._settings_ = settings
         self.shape_ = settings.shape
@@ -518,16 +527,14 @@ class EntanglementMeter(BaseEstimator):
             disable=not self.verbose,
         ) as bar:
             options = dict(theta=settings.theta, n_jobs=self.n_jobs, progress=bar.update)
-            canonical = entanglement_profile(X, weights, tree, levels, **options)
+            canonical = _canonical_profile(X, weights, tree, levels, **options)
             shifted = (
-                shifted_entanglement_profile(X, weights, tree, levels, **options)
-                if settings.shifted
-                else None
+                _shifted_profile(X, weights, tree, levels, **options) if settings.shifted else None
             )
             random_order = (
                 None
                 if order is None
-                else entanglement_profile(X[:, order], weights, tree, levels, **options)
+                else _canonical_profile(X[:, order], weights, tree, levels, **options)
             )
         return canonical, shifted, random_order
 

@@ -1,15 +1,17 @@
 """Canonical partitions of the features: the blocks of a balanced binary tree (1-D) or
 quad-tree (2-D) laid over the feature axis.
 
-Pure numpy (arguments aside, checked by ``_checks``), so that the math core can be tested
-and reused without torch.
+Pure numpy (arguments aside, validated at the public entries), so that the math core can be
+tested and reused without torch.
 """
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
-from ._checks import MAX_SIZE, check_int, check_shape
+from ._checks import MAX_SIZE, POSITIVE_INT, SHAPE, StrictInterval, check_shape
+from ._compat import validate_params
 
 __all__ = ["CanonicalTree", "canonical_tree", "max_canonical_level"]
 
@@ -20,6 +22,10 @@ def halves(start, stop):
     return (start, middle), (middle, stop)
 
 
+@validate_params(
+    {"n_features": [StrictInterval(Integral, 1, MAX_SIZE, closed="both")], "shape": SHAPE},
+    prefer_skip_nested_validation=True,
+)
 def max_canonical_level(n_features, shape=None):
     """Deepest level of the canonical tree at which no block is empty.
 
@@ -50,8 +56,7 @@ def max_canonical_level(n_features, shape=None):
     >>> max_canonical_level(180), max_canonical_level(64, shape=(8, 8))
     (7, 3)
     """
-    n_features = check_int(n_features, "n_features", minimum=1)
-    side = n_features if shape is None else min(check_shape(shape, n_features=n_features))
+    side = n_features if shape is None else min(check_shape(shape, n_features))
     # bit_length is exact where log2 of a large int rounds up across a power of 2.
     return side.bit_length() - 1
 
@@ -177,6 +182,14 @@ class CanonicalTree:
         return windows
 
 
+@validate_params(
+    {
+        "n_features": [StrictInterval(Integral, 2, MAX_SIZE, closed="both")],
+        "shape": SHAPE,
+        "max_level": [POSITIVE_INT, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def canonical_tree(n_features, shape=None, max_level=None):
     """Build the canonical partition tree over ``n_features`` features.
 
@@ -209,21 +222,9 @@ def canonical_tree(n_features, shape=None, max_level=None):
     >>> [b.tolist() for b in canonical_tree(16, shape=(4, 4)).blocks[1]]
     [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]
     """
-    n_features = check_int(n_features, "n_features", maximum=MAX_SIZE)
-    if n_features < 2:
-        raise ValueError(
-            f"n_features must be at least 2: the canonical partitions need at least 2 "
-            f"features, got {n_features}."
-        )
-    if max_level is not None:
-        max_level = check_int(max_level, "max_level")
     if shape is not None:
-        height, width = check_shape(shape, n_features=n_features)
-        if min(height, width) < 2:
-            raise ValueError(
-                f"A 2-D layout needs at least 2 rows and 2 columns to split into quadrants, "
-                f"got shape={tuple(shape)}; use shape=None for 1-D features."
-            )
+        # A quadrant needs at least one row and one column.
+        check_shape(shape, n_features, min_side=2)
     deepest = max_canonical_level(n_features, shape)
     if max_level is None:
         max_level = deepest

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from tqdm.auto import tqdm
 
-from ._checks import StrictInterval, densify
+from ._checks import N_JOBS, SHAPE, StrictInterval, densify
 from ._compat import StrOptions, _check_feature_names_in, _fit_context
 from ._correlation import abs_correlation_graph, standardized_columns
 from ._cut_tree import cut_tree_order
@@ -235,7 +235,7 @@ class EntanglementReorderer(_BaseReorderer):
     """
 
     _parameter_constraints: dict = {
-        "shape": [tuple, None],
+        "shape": SHAPE,
         "method": [StrOptions({"seriation", "cuts"})],
         "n_neighbors": [
             StrOptions({"auto"}),
@@ -246,7 +246,7 @@ class EntanglementReorderer(_BaseReorderer):
         "n_cuts": [StrictInterval(Integral, 1, 2**31 - 1, closed="both")],
         "leaf_ordering": [StrOptions({"optimal"}), None],
         "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        "n_jobs": N_JOBS,
         "verbose": ["verbose"],
     }
 
@@ -370,7 +370,7 @@ class IGTDReorderer(_BaseReorderer):
     """
 
     _parameter_constraints: dict = {
-        "shape": [tuple, None],
+        "shape": SHAPE,
         "metric": [StrOptions({"pearson", "abs_pearson", "euclidean"})],
         "error": [StrOptions({"absolute", "squared"})],
         "max_steps": [StrictInterval(Integral, 0, None, closed="left")],

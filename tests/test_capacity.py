@@ -234,17 +234,29 @@ def test_an_int_width_is_every_level_width():
     "args, error, message",
     [
         (([4, 4], 16), ValueError, "widths has 2 values.*4 levels"),
-        (([4, 0], 4), ValueError, r"widths\[1\] must be at least 1"),
-        (([4, 2.0], 4), TypeError, r"widths\[1\] must be an int"),
-        ((4.0, 4), TypeError, "widths must be an int or a 1-D sequence"),
-        ((True, 4), TypeError, "widths must be an int or a 1-D sequence"),
-        (("44", 4), TypeError, "widths must be an int or a 1-D sequence"),
+        (([4, 0], 4), ValueError, r"each width must be an int in the range \[1, inf\), got 0"),
+        (([4, 2.0], 4), TypeError, "each width must be an int in the range .* got 2.0"),
+        (
+            (4.0, 4),
+            TypeError,
+            "'widths' parameter .* must be an int in the range .* or an array-like",
+        ),
+        (
+            (True, 4),
+            TypeError,
+            "'widths' parameter .* must be an int in the range .* or an array-like",
+        ),
+        (
+            ("44", 4),
+            TypeError,
+            "'widths' parameter .* must be an int in the range .* or an array-like",
+        ),
         (([[4, 4]], 4), TypeError, "widths must be an int or a 1-D sequence"),
-        ((4, 1), ValueError, "at least 2 features"),
-        ((4, 8.0), TypeError, "n_features must be an int"),
+        ((4, 1), ValueError, r"'n_features' parameter .* must be an int in the range \[2,"),
+        ((4, 8.0), TypeError, "'n_features' parameter .* must be an int"),
         ((4, 16, (4, 5)), ValueError, "describes 20 features"),
         ((4, 16, (16,)), ValueError, "shape must be a pair"),
-        ((4, 16, (1, 16)), ValueError, "at least 2 rows"),
+        ((4, 16, (1, 16)), ValueError, "shape must be a pair .* of ints of at least 2"),
     ],
 )
 def test_bad_input(args, error, message):

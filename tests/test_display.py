@@ -162,10 +162,14 @@ def test_permutation_display_1d_scatter(walks):
 
 
 def test_permutation_display_1d_counts_kept_neighbours():
-    identity = PermutationDisplay(permutation=np.arange(10)).plot()
+    identity = PermutationDisplay.from_permutation(np.arange(10))
+    assert (identity.kept_neighbours, identity.neighbour_pairs) == (9, 9)
     assert "9 of 9 neighbours" in identity.ax_.get_title()
-    alternating = PermutationDisplay(permutation=np.array([0, 2, 4, 1, 3])).plot()
+    alternating = PermutationDisplay.from_permutation(np.array([0, 2, 4, 1, 3]))
+    assert (alternating.kept_neighbours, alternating.neighbour_pairs) == (0, 4)
     assert "0 of 4 neighbours" in alternating.ax_.get_title()
+    # plot only draws: a display built without counts shows none.
+    assert "neighbours" not in PermutationDisplay(permutation=np.arange(10)).plot().ax_.get_title()
 
 
 def test_permutation_display_2d_image(digits):
@@ -185,20 +189,30 @@ def test_permutation_display_2d_image(digits):
 
 
 def test_permutation_display_2d_counts_kept_neighbours():
-    identity = PermutationDisplay(permutation=np.arange(12), shape=(3, 4)).plot()
+    identity = PermutationDisplay.from_permutation(np.arange(12), shape=(3, 4))
     # 3 rows x 3 horizontal pairs + 2 x 4 vertical pairs, all kept.
+    assert (identity.kept_neighbours, identity.neighbour_pairs) == (17, 17)
     assert "17 of 17" in identity.ax_.get_title()
+    # Columns reversed: every horizontal pair still adjacent, every vertical one too.
+    mirrored = PermutationDisplay.from_permutation(
+        np.arange(12).reshape(3, 4)[:, ::-1].ravel(), shape=(3, 4)
+    )
+    assert (mirrored.kept_neighbours, mirrored.neighbour_pairs) == (17, 17)
+    shuffled = PermutationDisplay.from_permutation(
+        [0, 5, 10, 3, 8, 1, 6, 11, 4, 9, 2, 7], shape=(3, 4)
+    )
+    assert shuffled.kept_neighbours < 17
 
 
 def test_permutation_display_rejects_bad_input():
     with pytest.raises(ValueError, match="exactly once"):
         PermutationDisplay(permutation=np.array([0, 0, 1])).plot()
-    with pytest.raises(ValueError, match="holds 6 pixels"):
-        PermutationDisplay(permutation=np.arange(8), shape=(2, 3)).plot()
+    with pytest.raises(ValueError, match="describes 6 features, but the data has 8"):
+        PermutationDisplay.from_permutation(np.arange(8), shape=(2, 3))
     # These drew nothing sensible or crashed deep in numpy.
-    with pytest.raises(ValueError, match="each side of shape must be at least 1"):
+    with pytest.raises(ValueError, match="shape must be a pair .* of ints of at least 1"):
         PermutationDisplay(permutation=np.arange(4), shape=(-2, -2)).plot()
-    with pytest.raises(TypeError, match="each side of shape must be an int"):
+    with pytest.raises(TypeError, match=r"shape must be a pair .* got \(2.0, 2.0\)"):
         PermutationDisplay(permutation=np.arange(4), shape=(2.0, 2.0)).plot()
     with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
         PermutationDisplay(permutation=np.arange(4), shape=(4,)).plot()
@@ -316,7 +330,7 @@ def test_block_size_kind_leaves_out_levels_without_qe():
 
 
 def test_kind_is_checked(meter):
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError, match="'kind' parameter of EntanglementDisplay.plot must be"):
         EntanglementDisplay.from_estimator(meter, kind="levels")
     display = EntanglementDisplay(levels=meter.levels_, entanglement=meter.entanglement_)
     with pytest.raises(ValueError, match="needs the block_sizes"):

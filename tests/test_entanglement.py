@@ -245,7 +245,14 @@ def test_label_weights():
         (np.zeros(3), None, [0], 1.0, ValueError, "2-D"),
         (np.zeros((3, 3)), None, [0, 1, 2], 1.0, ValueError, "proper subset"),
         (np.zeros((3, 3)), None, [5], 1.0, ValueError, "proper subset"),
-        (np.zeros((3, 3)), None, [0], 0.0, ValueError, "theta must be positive"),
+        (
+            np.zeros((3, 3)),
+            None,
+            [0],
+            0.0,
+            ValueError,
+            r"'theta' parameter .* must be a float in the range \(0.0,",
+        ),
         (np.zeros((3, 3)), None, [0.0], 1.0, TypeError, "integer feature indices"),
         (np.zeros((3, 3)), None, [True, False, False], 1.0, TypeError, "flatnonzero"),
         (np.zeros((3, 3)), [0, 1], [0], 1.0, ValueError, "y has 2 values"),
@@ -264,9 +271,9 @@ def test_public_functions_validate_their_arguments():
     weights = np.ones((1, 10))
     with pytest.raises(ValueError, match="NaN"):
         abs_correlation(np.where(X > 1, np.nan, X))
-    with pytest.raises(ValueError, match="n_neighbors must be at least 1"):
+    with pytest.raises(ValueError, match=r"'n_neighbors' parameter .* range \[1, inf\) or None"):
         abs_correlation_graph(X, n_neighbors=0)
-    with pytest.raises(TypeError, match="n_neighbors must be an int"):
+    with pytest.raises(TypeError, match="'n_neighbors' parameter .* must be an int"):
         abs_correlation_graph(X, n_neighbors=2.5)
     with pytest.raises(ValueError, match="y has 3 values, but X has 5 samples"):
         label_weights([0, 1, 0], 5)
@@ -276,11 +283,11 @@ def test_public_functions_validate_their_arguments():
         entanglement_profile(np.where(X > 1, np.nan, X), weights, tree, [1], theta=1.0)
     with pytest.raises(ValueError, match="levels 1 to 3"):
         shifted_entanglement_profile(X, weights, tree, [4], theta=1.0)
-    with pytest.raises(TypeError, match="each level must be an int"):
+    with pytest.raises(TypeError, match="each level must be an int in the range .* got 1.5"):
         surrogate_entanglement(X, tree, [1.5])
     with pytest.raises(ValueError, match="tree covers 8 features, but X has 7"):
         surrogate_entanglement(X[:, :7], tree, [1])
-    with pytest.raises(TypeError, match="n_features must be an int"):
+    with pytest.raises(TypeError, match="'n_features' parameter .* must be an int"):
         canonical_tree(8.0)
     with pytest.raises(ValueError, match=r"shape must be a pair \(H, W\)"):
         canonical_tree(8, shape=(2, 4, 1))
@@ -462,11 +469,19 @@ def test_numeric_dataframes_of_any_dtypes_are_read_as_the_estimators_read_them()
         (
             lambda X: entanglement_entropy(X, block=[0], theta=10**400),
             ValueError,
-            "theta must be a finite real number",
+            r"'theta' parameter .* range \(0.0, 1.797.*e\+308\]. Got 1000",
         ),
         (lambda X: entanglement_entropy([["a", "b"]], block=[0]), ValueError, "^X must be numeric"),
-        (lambda X: label_weights(None, 10**20), ValueError, "n_samples must be at most"),
-        (lambda X: canonical_tree(10**20), ValueError, "n_features must be at most"),
+        (
+            lambda X: label_weights(None, 10**20),
+            ValueError,
+            r"'n_samples' parameter .* 9223372036854775807\]",
+        ),
+        (
+            lambda X: canonical_tree(10**20),
+            ValueError,
+            r"'n_features' parameter .* 9223372036854775807\]",
+        ),
     ],
 )
 def test_arguments_found_by_the_property_tests(call, error, message):

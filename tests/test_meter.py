@@ -240,9 +240,19 @@ def test_scorer_for_transformer_pipelines(digits):
     [(X, {}, error, message) for X, error, message in COMMON_BAD_INPUTS]
     + [
         (np.zeros((5, 6)), {"shape": (2, 2)}, ValueError, "describes 4 features"),
-        (np.zeros((5, 6)), {"shape": (1, 6)}, ValueError, "2 rows and 2 columns"),
+        (
+            np.zeros((5, 6)),
+            {"shape": (1, 6)},
+            ValueError,
+            "shape must be a pair .* of ints of at least 2",
+        ),
         (np.zeros((5, 8)), {"levels": 4}, ValueError, "levels 1 to 3"),
-        (np.zeros((5, 8)), {"levels": [0, 1]}, ValueError, "each level must be at least 1"),
+        (
+            np.zeros((5, 8)),
+            {"levels": [0, 1]},
+            ValueError,
+            r"each level must be an int in the range \[1, inf\), got 0",
+        ),
         (np.zeros((5, 8)), {"theta": 0.0}, ValueError, "theta"),
         (np.zeros((5, 8)), {"theta": -1.0}, ValueError, "theta"),
         (np.full((5, 8), 1e308), {"theta": 1.0}, ValueError, "overflows"),
@@ -297,7 +307,7 @@ def test_failed_or_interrupted_fit_leaves_the_meter_as_it_was(monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sklearn_qe._meter.surrogate_entanglement", interrupt)
+    monkeypatch.setattr("sklearn_qe._meter.surrogate_profiles", interrupt)
     with pytest.raises(KeyboardInterrupt):
         meter.fit(rng.standard_normal((30, 16)))
     assert meter.n_features_in_ == 8 and meter.score(X) == pytest.approx(meter.score_)
@@ -340,7 +350,7 @@ def test_target_kinds():
         EntanglementMeter(levels=1, target="values").fit(X, np.where(few, "a", "b"))
     with pytest.raises(ValueError, match="target"):
         EntanglementMeter(target="regression").fit(X, counts)
-    with pytest.raises(ValueError, match="target must be one of"):
+    with pytest.raises(ValueError, match="'target' parameter .* must be a str among"):
         entanglement_entropy(X, counts, block=[0, 1], target="numbers")
     assert entanglement_entropy(X, counts, block=[0, 1], target="classes") != pytest.approx(
         entanglement_entropy(X, counts, block=[0, 1])
@@ -441,7 +451,7 @@ def test_score_and_summary_keep_to_what_was_fitted():
     "params, message",
     [
         ({"levels": True}, "'levels' parameter"),
-        ({"levels": [1, True]}, "each level must be an int, got True"),
+        ({"levels": [1, True]}, "each level must be an int in the range .* got True"),
         ({"levels": np.array([True])}, "each level must be an int"),
         ({"levels": []}, "levels must hold at least one level"),
         ({"n_jobs": True}, "'n_jobs' parameter"),

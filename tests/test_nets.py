@@ -63,7 +63,7 @@ def test_flatten_readout_gives_each_position_its_own_head_weights(Module):
     positions = 2 if Module is ResCNN1d else 16  # the CNN pools 16 -> 8 -> 4 -> 2
     channels = head_inputs(Module(16, 3, **kwargs))  # "mean": one input per channel
     assert head_inputs(Module(16, 3, readout="flatten", **kwargs)) == channels * positions
-    with pytest.raises(ValueError, match="readout must be one of"):
+    with pytest.raises(ValueError, match="'readout' parameter of .* must be a str among"):
         Module(16, 3, readout="max", **kwargs)
 
 
@@ -201,8 +201,8 @@ def test_pointwise_cnn_learns(digits):
     )
     with pytest.raises(
         ValueError,
-        match="channels must be a positive int or a list of 2 positive "
-        "ints .* the n_blocks=1 1x1 convolutions",
+        match="'module__channels' parameter of LocalCNNClassifier must be .* a list of 2 .* "
+        "the n_blocks=1 1x1 convolutions",
     ):
         channels.set_params(module__channels=[16, 32, 8]).fit(X[:100], y[:100])
 
@@ -359,106 +359,142 @@ def test_values_beyond_float32_are_rejected(Net, bad):
 
 
 _2D = {"module": ResCNN2d}
-_SHAPE_MESSAGE = "module__shape must be a pair (height, width) of positive ints whose product is"
 BAD_PARAMS = [
     # (estimator, parameters, error, message)
     (
         LocalCNNClassifier,
         {"module__channels": 0},
         ValueError,
-        "module__channels must be a positive int or a list of 4 positive ints (one per stage: "
-        "the stem, then each of the n_blocks=3 residual blocks), got 0.",
+        "The 'module__channels' parameter of LocalCNNClassifier must be an int in the range "
+        "[1, 2147483647], an instance of 'list' or an instance of 'tuple'. Got 0 instead.",
     ),
     (
         LocalCNNRegressor,
         {"module__channels": 2.5},
         TypeError,
-        "module__channels must be a positive int or a list of 4 positive ints",
+        "The 'module__channels' parameter of LocalCNNRegressor must be an int in the range [1, "
+        "2147483647], an instance of 'list' or an instance of 'tuple'. Got 2.5 instead.",
     ),
     (
         LocalCNNClassifier,
         {"module__channels": True},
         TypeError,
-        "module__channels must be a positive int",
+        "The 'module__channels' parameter of LocalCNNClassifier must be an int in the range [1, "
+        "2147483647], an instance of 'list' or an instance of 'tuple'. Got True instead.",
     ),
     (
         LocalCNNClassifier,
         {"module__kernel_size": 0},
         ValueError,
-        "module__kernel_size must be a positive odd int, got 0.",
+        "The 'module__kernel_size' parameter of LocalCNNClassifier must be an int in the range "
+        "[1, inf). Got 0 instead.",
     ),
     (
         LocalCNNClassifier,
         {"module__kernel_size": 4},
         ValueError,
-        "module__kernel_size must be a positive odd int, got 4.",
+        "The 'module__kernel_size' parameter of LocalCNNClassifier must be an odd int. Got 4 "
+        "instead.",
     ),
     (
         LocalCNNRegressor,
         {"module__n_blocks": -1},
         ValueError,
-        "module__n_blocks must be a non-negative int, got -1.",
+        "The 'module__n_blocks' parameter of LocalCNNRegressor must be an int in the range [0, "
+        "1024]. Got -1 instead.",
     ),
     (
         LocalCNNClassifier,
         {"module__dropout": 1.0},
         ValueError,
-        "module__dropout must be a float in [0, 1), got 1.0.",
+        "The 'module__dropout' parameter of LocalCNNClassifier must be a float in the range "
+        "[0.0, 1.0). Got 1.0 instead.",
     ),
-    (LocalCNNClassifier, {"module__readout": "max"}, ValueError, "module__readout must be one of"),
+    (
+        LocalCNNClassifier,
+        {"module__readout": "max"},
+        ValueError,
+        # The options are a set: their order in the message varies between runs.
+        "The 'module__readout' parameter of LocalCNNClassifier must be a str among {",
+    ),
     (
         LocalCNNClassifier,
         {**_2D, "module__shape": (3, 3)},
         ValueError,
-        f"{_SHAPE_MESSAGE} n_features=8, got (3, 3).",
+        "module__shape=(3, 3) describes 9 features, but the data has 8.",
     ),
-    (LocalCNNClassifier, {**_2D, "module__shape": (-2, -4)}, ValueError, _SHAPE_MESSAGE),
-    (LocalCNNRegressor, {**_2D, "module__shape": 8}, ValueError, _SHAPE_MESSAGE),
+    (
+        LocalCNNClassifier,
+        {**_2D, "module__shape": (-2, -4)},
+        ValueError,
+        "module__shape must be a pair (H, W) of ints of at least 1, got (-2, -4).",
+    ),
+    (
+        LocalCNNRegressor,
+        {**_2D, "module__shape": 8},
+        ValueError,
+        "The 'module__shape' parameter of LocalCNNRegressor must be an instance of 'tuple' or "
+        "an instance of 'list'. Got 8 instead.",
+    ),
     (
         LocalCNNClassifier,
         {**_2D, "module__shape": (2, 4), "module__kernel_size": 2},
         ValueError,
-        "module__kernel_size must be a positive odd int, got 2.",
+        "The 'module__kernel_size' parameter of LocalCNNClassifier must be an odd int. Got 2 "
+        "instead.",
     ),
     (
         S4Classifier,
         {"module__d_model": 0},
         ValueError,
-        "module__d_model must be a positive int, got 0.",
+        "The 'module__d_model' parameter of S4Classifier must be an int in the range [1, "
+        "2147483647]. Got 0 instead.",
     ),
     (
         S4Regressor,
         {"module__n_layers": -1},
         ValueError,
-        "module__n_layers must be a non-negative int, got -1.",
+        "The 'module__n_layers' parameter of S4Regressor must be an int in the range [0, 1024]. "
+        "Got -1 instead.",
     ),
     # Found by tests/test_properties.py: the layers were built one by one until memory ran out.
     (
         S4Regressor,
         {"module__n_layers": 10**20},
         ValueError,
-        "module__n_layers must be at most 1024",
+        "The 'module__n_layers' parameter of S4Regressor must be an int in the range [0, 1024]. "
+        "Got 100000000000000000000 instead.",
     ),
     (
         LocalCNNRegressor,
         {"module__n_blocks": 10**20},
         ValueError,
-        "module__n_blocks must be at most 1024",
+        "The 'module__n_blocks' parameter of LocalCNNRegressor must be an int in the range [0, "
+        "1024]. Got 100000000000000000000 instead.",
     ),
     # Also found there: widths too large for torch's sizes crashed inside torch, and widths
     # it can size asked the allocator for terabytes.
-    (S4Regressor, {"module__d_state": 10**20}, ValueError, "module__d_state must be at most"),
+    (
+        S4Regressor,
+        {"module__d_state": 10**20},
+        ValueError,
+        "The 'module__d_state' parameter of S4Regressor must be an int in the range [2, "
+        "2147483647]. Got 100000000000000000000 instead.",
+    ),
     (
         LocalAttentionClassifier,
         {"module__d_model": 10**20},
         ValueError,
-        "module__d_model must be at most",
+        "The 'module__d_model' parameter of LocalAttentionClassifier must be an int in the "
+        "range [1, 2147483647]. Got 100000000000000000000 instead.",
     ),
     (
         LocalCNNClassifier,
         {"module__channels": [4, 10**20, 4, 4]},
         ValueError,
-        "module__channels must be at most",
+        "The 'module__channels' parameter of LocalCNNClassifier must be an int in [1, "
+        "2147483647] or a list of 4 of them (one per stage: the stem, then each of the "
+        "n_blocks=3 residual blocks). Got [4, 100000000000000000000, 4, 4] instead.",
     ),
     (
         LocalCNNRegressor,
@@ -476,87 +512,142 @@ BAD_PARAMS = [
         S4Classifier,
         {"module__d_state": 0},
         ValueError,
-        "module__d_state must be an int >= 2, got 0.",
+        "The 'module__d_state' parameter of S4Classifier must be an int in the range [2, "
+        "2147483647]. Got 0 instead.",
     ),
     (
         S4Classifier,
         {"module__d_state": 1},
         ValueError,
-        "module__d_state must be an int >= 2, got 1.",
+        "The 'module__d_state' parameter of S4Classifier must be an int in the range [2, "
+        "2147483647]. Got 1 instead.",
     ),
     (
         S4Regressor,
         {"module__dt_min": 0.0},
         ValueError,
-        "module__dt_min must be a positive float, got 0.0.",
+        "The 'module__dt_min' parameter of S4Regressor must be a float in the range (0.0, "
+        "1.7976931348623157e+308]. Got 0.0 instead.",
     ),
-    (S4Classifier, {"module__dt_max": "0.1"}, TypeError, "module__dt_max must be a positive float"),
+    (
+        S4Classifier,
+        {"module__dt_max": "0.1"},
+        TypeError,
+        "The 'module__dt_max' parameter of S4Classifier must be a float in the range (0.0, "
+        "1.7976931348623157e+308]. Got '0.1' instead.",
+    ),
     (
         S4Classifier,
         {"module__dt_min": 0.2, "module__dt_max": 0.1},
         ValueError,
-        "module__dt_min must be <= dt_max, got 0.2 > 0.1.",
+        "The 'module__dt_min' parameter of S4Classifier must be at most dt_max=0.1. Got 0.2 "
+        "instead.",
     ),
     (
         S4Regressor,
         {"module__dropout": -0.1},
         ValueError,
-        "module__dropout must be a float in [0, 1)",
+        "The 'module__dropout' parameter of S4Regressor must be a float in the range [0.0, "
+        "1.0). Got -0.1 instead.",
     ),
     (
         LocalAttentionClassifier,
         {"module__d_model": 30},
         ValueError,
-        "module__n_heads must divide d_model, got n_heads=4 and d_model=30.",
+        "The 'module__n_heads' parameter of LocalAttentionClassifier must be a divisor of "
+        "d_model=30. Got 4 instead.",
     ),
     (
         LocalAttentionRegressor,
         {"module__n_heads": 0},
         ValueError,
-        "module__n_heads must be a positive int, got 0.",
+        "The 'module__n_heads' parameter of LocalAttentionRegressor must be an int in the range "
+        "[1, inf). Got 0 instead.",
     ),
     (
         LocalAttentionClassifier,
         {"module__window_size": 0},
         ValueError,
-        "module__window_size must be a positive int, got 0.",
+        "The 'module__window_size' parameter of LocalAttentionClassifier must be an int in the "
+        "range [1, inf). Got 0 instead.",
     ),
     (
         LocalAttentionRegressor,
         {"module__n_layers": -1},
         ValueError,
-        "module__n_layers must be a non-negative int, got -1.",
+        "The 'module__n_layers' parameter of LocalAttentionRegressor must be an int in the "
+        "range [0, 1024]. Got -1 instead.",
     ),
     (
         LocalAttentionClassifier,
         {"module__dropout": float("nan")},
         ValueError,
-        "module__dropout must be a float in [0, 1)",
+        "The 'module__dropout' parameter of LocalAttentionClassifier must be a float in the "
+        "range [0.0, 1.0). Got nan instead.",
     ),
     (
         LocalCNNClassifier,
         {"max_epochs": 0},
         ValueError,
-        "max_epochs must be a positive int, got 0.",
+        "The 'max_epochs' parameter of LocalCNNClassifier must be an int in the range [1, inf). "
+        "Got 0 instead.",
     ),
-    (S4Regressor, {"max_epochs": 2.0}, TypeError, "max_epochs must be a positive int, got 2.0."),
+    (
+        S4Regressor,
+        {"max_epochs": 2.0},
+        TypeError,
+        "The 'max_epochs' parameter of S4Regressor must be an int in the range [1, inf). Got "
+        "2.0 instead.",
+    ),
     (
         LocalCNNClassifier,
         {"batch_size": 0},
         ValueError,
-        "batch_size must be a positive int or -1 (one batch of all samples), got 0.",
+        "The 'batch_size' parameter of LocalCNNClassifier must be an int in the range [1, "
+        "9223372036854775807] or a int among {-1}. Got 0 instead.",
     ),
     (
         LocalAttentionRegressor,
         {"batch_size": -5},
         ValueError,
-        "batch_size must be a positive int or -1",
+        "The 'batch_size' parameter of LocalAttentionRegressor must be an int in the range [1, "
+        "9223372036854775807] or a int among {-1}. Got -5 instead.",
     ),
-    (LocalCNNClassifier, {"batch_size": 10**20}, ValueError, "batch_size must be at most"),
-    (LocalCNNRegressor, {"patience": 0}, ValueError, "patience must be a positive int, got 0."),
-    (S4Classifier, {"lr": 0.0}, ValueError, "lr must be a positive float, got 0.0."),
-    (LocalCNNClassifier, {"lr": -1e-3}, ValueError, "lr must be a positive float, got -0.001."),
-    (S4Regressor, {"normalize_y": "yes"}, TypeError, "normalize_y must be a bool, got 'yes'."),
+    (
+        LocalCNNClassifier,
+        {"batch_size": 10**20},
+        ValueError,
+        "The 'batch_size' parameter of LocalCNNClassifier must be an int in the range [1, "
+        "9223372036854775807] or a int among {-1}. Got 100000000000000000000 instead.",
+    ),
+    (
+        LocalCNNRegressor,
+        {"patience": 0},
+        ValueError,
+        "The 'patience' parameter of LocalCNNRegressor must be an int in the range [1, inf). "
+        "Got 0 instead.",
+    ),
+    (
+        S4Classifier,
+        {"lr": 0.0},
+        ValueError,
+        "The 'lr' parameter of S4Classifier must be a float in the range (0.0, "
+        "1.7976931348623157e+308]. Got 0.0 instead.",
+    ),
+    (
+        LocalCNNClassifier,
+        {"lr": -1e-3},
+        ValueError,
+        "The 'lr' parameter of LocalCNNClassifier must be a float in the range (0.0, "
+        "1.7976931348623157e+308]. Got -0.001 instead.",
+    ),
+    (
+        S4Regressor,
+        {"normalize_y": "yes"},
+        TypeError,
+        "The 'normalize_y' parameter of S4Regressor must be an instance of 'bool' or an "
+        "instance of 'numpy.bool'. Got 'yes' instead.",
+    ),
 ]
 
 
@@ -596,9 +687,9 @@ def test_edge_hyperparameters_are_accepted(Net, params):
 
 
 def test_modules_name_their_own_parameters():
-    with pytest.raises(ValueError, match="^channels must be a positive int or a list"):
+    with pytest.raises(ValueError, match="^The 'channels' parameter of ResCNN1d must be"):
         ResCNN1d(8, 2, channels=0)
-    with pytest.raises(ValueError, match="^n_heads must divide d_model"):
+    with pytest.raises(ValueError, match="^The 'n_heads' parameter .* a divisor of d_model=10"):
         LocalAttentionNet(8, 2, d_model=10, n_heads=4)
 
 
@@ -713,11 +804,11 @@ def test_cnn_channels_per_stage(Module, kwargs):
     uniform = Module(16, 3, channels=[8, 8, 8], n_blocks=2, **kwargs)
     assert n_parameters(uniform) == n_parameters(Module(16, 3, channels=8, n_blocks=2, **kwargs))
     assert n_parameters(net) != n_parameters(uniform)
-    with pytest.raises(ValueError, match=re.escape("a list of 3 positive ints (one per stage")):
+    with pytest.raises(ValueError, match=re.escape("or a list of 3 of them (one per stage")):
         Module(16, 3, channels=[4, 8], n_blocks=2, **kwargs)
-    with pytest.raises(ValueError, match="^channels must be"):
+    with pytest.raises(ValueError, match="^The 'channels' parameter .* Got \\[4, 0, 8\\]"):
         Module(16, 3, channels=[4, 0, 8], n_blocks=2, **kwargs)
-    with pytest.raises(TypeError, match="^channels must be"):
+    with pytest.raises(TypeError, match="^The 'channels' parameter"):
         Module(16, 3, channels=[4, 8.0, 8], n_blocks=2, **kwargs)
 
 
@@ -725,9 +816,7 @@ def test_cnn_estimator_takes_channels_per_stage():
     X, y = _small_data(LocalCNNClassifier)
     net = LocalCNNClassifier(module__channels=(4, 6), module__n_blocks=1, max_epochs=1)
     assert net.fit(X, y).module_.head[-1].in_features == 6
-    with pytest.raises(
-        ValueError, match=re.escape("module__channels must be a positive int or a list of 2")
-    ):
+    with pytest.raises(ValueError, match="'module__channels' parameter .* or a list of 2 of them"):
         net.set_params(module__channels=[4, 6, 8]).fit(X, y)
 
 
@@ -795,9 +884,9 @@ def test_a_diverging_fit_fails_and_keeps_the_previous_network(Net):
 
 
 _NET_PARAM_ERRORS = [
-    ({"train_split": 0.2}, TypeError, "train_split must be None or a callable"),
-    ({"optimizer": "adam"}, TypeError, "optimizer must be a torch class"),
-    ({"criterion": "mse"}, TypeError, "criterion must be a torch class"),
+    ({"train_split": 0.2}, TypeError, "must be a callable or None. Got 0.2 instead."),
+    ({"optimizer": "adam"}, TypeError, "must be a callable. Got 'adam' instead."),
+    ({"criterion": "mse"}, TypeError, "must be a callable. Got 'mse' instead."),
     ({"device": "meta"}, ValueError, "device must be 'cpu', 'cuda' or another torch device"),
     ({"device": "gpu0"}, ValueError, "device must be 'cpu', 'cuda' or another torch device"),
     ({"module__n_features": 5}, ValueError, "module__n_features is taken from the data"),

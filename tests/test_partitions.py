@@ -60,12 +60,18 @@ def test_distinct_partitions():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        (dict(n_features=1), "at least 2 features"),
+        (
+            dict(n_features=1),
+            r"'n_features' parameter of canonical_tree must be an int in the range \[2,",
+        ),
         (dict(n_features=12, shape=(3, 5)), "describes 15 features"),
-        (dict(n_features=8, shape=(1, 8)), "at least 2 rows and 2 columns"),
+        (dict(n_features=8, shape=(1, 8)), "shape must be a pair .* of ints of at least 2"),
         (dict(n_features=16, max_level=5), "levels 1 to 4"),
         (dict(n_features=64, shape=(8, 8), max_level=4), "levels 1 to 3"),
-        (dict(n_features=16, max_level=0), "out of range"),
+        (
+            dict(n_features=16, max_level=0),
+            r"'max_level' parameter of canonical_tree must be an int in the range \[1,",
+        ),
     ],
 )
 def test_bad_trees(kwargs, message):
@@ -76,10 +82,18 @@ def test_bad_trees(kwargs, message):
 @pytest.mark.parametrize(
     "args, error, message",
     [
-        ((-5,), ValueError, "n_features must be at least 1"),
-        ((0,), ValueError, "n_features must be at least 1"),
-        ((1.5,), TypeError, "n_features must be an int"),
-        ((True,), TypeError, "n_features must be an int"),
+        (
+            (-5,),
+            ValueError,
+            r"'n_features' parameter of max_canonical_level must be an int in the range \[1,",
+        ),
+        (
+            (0,),
+            ValueError,
+            r"'n_features' parameter of max_canonical_level must be an int in the range \[1,",
+        ),
+        ((1.5,), TypeError, "'n_features' parameter of max_canonical_level must be an int"),
+        ((True,), TypeError, "'n_features' parameter of max_canonical_level must be an int"),
         ((64, (8, 4)), ValueError, "describes 32 features"),
         ((64, (8,)), ValueError, "shape must be a pair"),
     ],

@@ -287,50 +287,52 @@ def test_the_linear_start_copes_with_classes_missing_from_the_training_split():
     assert (one_class.predict(X) == 0).all()
 
 
-_RANK = "module__rank must be a positive int or a list of 3 positive ints, one per level 1 to 3"
-_TREE = "of the canonical tree of these features"
+_RANK = (
+    "The 'module__rank' parameter of TensorNetwork{} must be a positive int or a list of 3 "
+    "positive ints, one per level 1 to 3 of the canonical tree of these features. Got {} instead."
+)
+_RANK_TYPE = "The 'module__rank' parameter of TensorNetwork{} must be an int in the range [1, inf)"
 
 
 @pytest.mark.parametrize(
     "params, error, message",
     [
-        ({"module__rank": 0}, ValueError, f"{_RANK} {_TREE}, got 0."),
-        ({"module__rank": 2.5}, TypeError, _RANK),
-        ({"module__rank": [4, 4]}, ValueError, f"{_RANK} {_TREE}, got [4, 4]."),
-        ({"module__rank": [4, 0, 4]}, ValueError, _RANK),
-        ({"module__rank": [4, "4", 4]}, TypeError, _RANK),
-        ({"module__theta": 0.0}, ValueError, "module__theta must be a positive float, got 0.0."),
-        ({"module__theta": "big"}, TypeError, "module__theta must be a positive float"),
+        ({"module__rank": 0}, ValueError, _RANK_TYPE),
+        ({"module__rank": 2.5}, TypeError, _RANK_TYPE),
+        ({"module__rank": [4, 4]}, ValueError, _RANK.format("{}", "[4, 4]")),
+        ({"module__rank": [4, 0, 4]}, ValueError, _RANK.format("{}", "[4, 0, 4]")),
+        ({"module__rank": [4, "4", 4]}, TypeError, _RANK.format("{}", "[4, '4', 4]")),
+        ({"module__theta": 0.0}, ValueError, "'module__theta' parameter of TensorNetwork{} must"),
+        ({"module__theta": "big"}, TypeError, "'module__theta' parameter of TensorNetwork{} must"),
         (
             {"module__shape": (3, 3)},
             ValueError,
-            "module__shape must be None (1-D features) or a pair (height, width) of ints >= 2 "
-            "whose product is n_features=8, got (3, 3).",
+            "module__shape=(3, 3) describes 9 features, but the data has 8.",
         ),
-        ({"module__shape": (1, 8)}, ValueError, "module__shape must be None (1-D features)"),
+        ({"module__shape": (1, 8)}, ValueError, "module__shape must be a pair (H, W) of ints of"),
         (
             {"module__embedding": "cos"},
             ValueError,
-            "module__embedding must be one of ('affine', 'trigonometric'), got 'cos'.",
+            "'module__embedding' parameter of TensorNetwork{} must be a str among",
         ),
         (
             {"module__init": "zeros"},
             ValueError,
-            "module__init must be one of ('linear', 'normal'), got 'zeros'.",
+            "'module__init' parameter of TensorNetwork{} must be a str among",
         ),
         (
             {"module__init_noise": -0.1},
             ValueError,
-            "module__init_noise must be a non-negative float, got -0.1.",
+            "'module__init_noise' parameter of TensorNetwork{} must be a float in the range [0.0,",
         ),
-        ({"module__init_noise": True}, TypeError, "module__init_noise must be a non-negative"),
+        ({"module__init_noise": True}, TypeError, "'module__init_noise' parameter"),
         ({"module__theta": 1e308}, ValueError, "pi * theta * X overflows torch.float32"),
         (
             {"linear_start": "ridge"},
             ValueError,
-            "linear_start must be 'auto', None or an estimator, got 'ridge'.",
+            "'linear_start' parameter of TensorNetwork{} must be a str among {'auto'}, an object",
         ),
-        ({"linear_start": 1.0}, TypeError, "linear_start must be 'auto', None or a scikit-learn"),
+        ({"linear_start": 1.0}, TypeError, "'linear_start' parameter of TensorNetwork{} must be"),
         (
             {"linear_start": DecisionTreeRegressor()},
             TypeError,
@@ -348,7 +350,8 @@ def test_bad_hyperparameters_are_named_at_fit(params, error, message):
     X = np.random.default_rng(0).standard_normal((40, 8))
     for Net, y in [(TensorNetworkClassifier, np.arange(40) % 2), (TensorNetworkRegressor, X[:, 0])]:
         net = Net(random_state=0, **params)
-        with pytest.raises(error, match=re.escape(message)):
+        kind = Net.__name__.removeprefix("TensorNetwork")
+        with pytest.raises(error, match=re.escape(message.replace("{}", kind))):
             net.fit(X, y)
         with pytest.raises(NotFittedError):
             net.predict(X)
@@ -373,7 +376,9 @@ def test_networks_beyond_the_memory_budget_are_refused_before_allocating(
 def test_a_single_feature_has_no_inner_level():
     net = TreeTensorNet(1, 2, rank=[])
     assert net(torch.zeros(3, 1)).shape == (3, 2)
-    message = re.escape("rank must be a positive int (a single feature")
+    message = re.escape(
+        "'rank' parameter of TreeTensorNet must be a positive int (a single feature"
+    )
     with pytest.raises(ValueError, match=message):
         TreeTensorNet(1, 2, rank=[4])
 

@@ -5,18 +5,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import POSITIVE_INT
 from ._base import (
-    _MAX_LAYERS,
-    _MAX_WIDTH,
-    _check_dropout,
-    _check_int,
-    _check_sizes,
+    _DROPOUT,
+    _N_LAYERS,
+    _READOUT,
+    _SIZES,
+    _WIDTH,
     _NetClassifier,
     _NetRegressor,
-    _ParameterValueError,
     _read,
     _readout_width,
+    _refuse,
     _substitute,
+    _validate_module_params,
 )
 
 __all__ = ["LocalAttentionClassifier", "LocalAttentionNet", "LocalAttentionRegressor"]
@@ -87,6 +89,16 @@ class LocalAttentionNet(nn.Module):
         As in :class:`ResCNN1d`: average over positions, or head weights per position.
     """
 
+    _parameter_constraints: dict = {
+        **_SIZES,
+        "d_model": [_WIDTH],
+        "n_heads": [POSITIVE_INT],
+        "n_layers": _N_LAYERS,
+        "window_size": [POSITIVE_INT],
+        "dropout": _DROPOUT,
+        "readout": _READOUT,
+    }
+
     def __init__(
         self,
         n_features,
@@ -98,16 +110,9 @@ class LocalAttentionNet(nn.Module):
         dropout=0.1,
         readout="mean",
     ):
-        _check_sizes(n_features, n_outputs)
-        _check_int("d_model", d_model, maximum=_MAX_WIDTH)
-        _check_int("n_heads", n_heads)
+        _validate_module_params(self, locals())
         if d_model % n_heads:
-            raise _ParameterValueError(
-                f"n_heads must divide d_model, got n_heads={n_heads} and d_model={d_model}."
-            )
-        _check_int("n_layers", n_layers, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
-        _check_int("window_size", window_size)
-        _check_dropout(dropout)
+            _refuse(self, "n_heads", f"a divisor of d_model={d_model}", n_heads)
         super().__init__()
         self.embed = nn.Linear(1, d_model)
         # Unit-variance, as nn.Embedding: with small position embeddings every position looks

@@ -1,7 +1,7 @@
 """What every network of ``sklearn_qe.nets`` shares.
 
-- Parameter checks that name the parameter, so that an estimator can report it as the user
-  set it (``module__channels``), and the limits on sizes.
+- The constraints of the networks' constructor arguments, and the limits on sizes; an
+  estimator reports a refused one as the user set it (``module__channels``).
 - The readout of the sequence models (mean over positions, or flattened).
 - The skorch estimator bases: scikit-learn validation of X and y at every entry point,
   float32, the module's sizes from the data, reproducible training, early stopping with the
@@ -10,11 +10,11 @@
 """
 
 import copy
-import math
-import numbers
+import re
 import sys
 import warnings
 from contextlib import contextmanager
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -35,7 +35,13 @@ from skorch.callbacks import Callback, EarlyStopping, EpochTimer, PassthroughSco
 from skorch.dataset import ValidSplit
 from skorch.history import History
 
-from .._checks import densify
+from .._checks import POSITIVE_FLOAT, POSITIVE_INT, StrictInterval, densify
+from .._compat import (
+    InvalidParameterError,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from .._fit_state import all_or_nothing
 
 _READOUTS = ("mean", "flatten")
@@ -49,90 +55,42 @@ _MAX_WIDTH = 2**31 - 1
 _MAX_PARAMETERS = 2**28
 
 
-class _ParameterValueError(ValueError):
-    """A parameter has a bad value; the message starts with the parameter's name, so that
-    an estimator can name it as set there (``module__channels``)."""
+# What the networks' constructors share of their ``_parameter_constraints``.
+_SIZES = {"n_features": [POSITIVE_INT], "n_outputs": [POSITIVE_INT]}
+_N_LAYERS = [StrictInterval(Integral, 0, _MAX_LAYERS, closed="both")]
+_WIDTH = StrictInterval(Integral, 1, _MAX_WIDTH, closed="both")
+_DROPOUT = [StrictInterval(Real, 0, 1, closed="left")]  # at 1 every activation is zeroed
+_READOUT = [StrOptions(set(_READOUTS))]
 
 
-class _ParameterTypeError(TypeError):
-    """A parameter has a bad type; the message starts with the parameter's name."""
+def _validate_module_params(module, params):
+    """Check a network's constructor arguments against its class's ``_parameter_constraints``
+    (arguments without one are skipped), as scikit-learn checks an estimator's."""
+    validate_parameter_constraints(
+        module._parameter_constraints, params, caller_name=type(module).__name__
+    )
 
 
-def _check_int(name, value, requirement="a positive int", minimum=1, odd=False, maximum=None):
-    """Raise unless ``value`` is an int (not a bool) >= ``minimum`` (and <= ``maximum``), and
-    odd if ``odd``."""
-    message = f"{name} must be {requirement}, got {value!r}."
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise _ParameterTypeError(message)
-    if value < minimum or (odd and value % 2 == 0):
-        raise _ParameterValueError(message)
-    if maximum is not None and value > maximum:
-        raise _ParameterValueError(f"{name} must be at most {maximum}, got {value!r}.")
+def _refuse(module, name, requirement, value):
+    """Raise, as scikit-learn's constraints do, for what a constraint cannot say."""
+    raise InvalidParameterError(
+        f"The {name!r} parameter of {type(module).__name__} must be {requirement}. "
+        f"Got {value!r} instead."
+    )
 
 
-def _check_float(name, value, requirement, valid):
-    """Raise unless ``value`` is a real number (not a bool) for which ``valid`` holds."""
-    message = f"{name} must be {requirement}, got {value!r}."
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise _ParameterTypeError(message)
-    if not valid(value):  # NaN fails every comparison, so it is caught here too
-        raise _ParameterValueError(message)
-
-
-def _check_sizes(n_features, n_outputs):
-    """The sizes an estimator takes from the data; checked for direct users of a module."""
-    _check_int("n_features", n_features)
-    _check_int("n_outputs", n_outputs)
-
-
-def _check_dropout(dropout):
-    """A dropout probability; at 1 every activation would be zeroed."""
-    _check_float("dropout", dropout, "a float in [0, 1)", lambda p: 0 <= p < 1)
-
-
-def _check_widths(name, value, n_widths, requirement, maximum=None):
-    """``n_widths`` positive ints (at most ``maximum``), from one int for all or a list (or
-    tuple) of one each; raise, with ``requirement`` in the message, otherwise."""
-    message = f"{name} must be {requirement}, got {value!r}."
-    listed = isinstance(value, (list, tuple))
-    values = list(value) if listed else [value]
-    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in values):
-        raise _ParameterTypeError(message)
-    if any(v < 1 for v in values) or (listed and len(values) != n_widths):
-        raise _ParameterValueError(message)
-    if maximum is not None and any(v > maximum for v in values):
-        raise _ParameterValueError(f"{name} must be at most {maximum}, got {value!r}.")
-    return [int(v) for v in values] if listed else [int(value)] * n_widths
-
-
-def _check_image_shape(shape, n_features, min_side=1, allow_none=False):
-    """``shape`` as ``(H, W)``, ints of at least ``min_side`` whose product is
-    ``n_features`` (or ``None``, for 1-D features, where ``allow_none``)."""
-    if shape is None and allow_none:
-        return None
-    try:
-        height, width = shape
-    except (TypeError, ValueError):  # not a pair
-        valid = False
-    else:
-        valid = height * width == n_features and all(
-            isinstance(side, numbers.Integral) and not isinstance(side, bool) and side >= min_side
-            for side in (height, width)
-        )
-    if not valid:
-        sides = "positive ints" if min_side == 1 else f"ints >= {min_side}"
-        none = "None (1-D features) or " if allow_none else ""
-        raise _ParameterValueError(
-            f"shape must be {none}a pair (height, width) of {sides} whose product is "
-            f"n_features={n_features}, got {shape!r}."
-        )
-    return int(height), int(width)
+def _widths(module, name, value, n_widths, requirement, element=_WIDTH):
+    """``n_widths`` widths from one int for all (checked by the constraints) or a list (or
+    tuple) of one each."""
+    if not isinstance(value, (list, tuple)):
+        return [int(value)] * n_widths
+    if len(value) != n_widths or not all(map(element.is_satisfied_by, value)):
+        _refuse(module, name, requirement, value)
+    return [int(v) for v in value]
 
 
 def _readout_width(readout, channels, n_positions):
     """Inputs of the linear head: the channels, or channels times positions when flattened."""
-    if readout not in _READOUTS:
-        raise _ParameterValueError(f"readout must be one of {_READOUTS}, got {readout!r}.")
     return channels if readout == "mean" else channels * n_positions
 
 
@@ -206,6 +164,24 @@ class _TabularNetMixin:
     conversion, the module's input and output sizes taken from the data, reproducible
     training, early stopping with the best epoch's weights restored."""
 
+    # The training parameters, checked at fit time; skorch's routed ones (callbacks,
+    # iterator_*, optimizer__*) are checked by skorch, the module__* ones by the network.
+    _parameter_constraints: dict = {
+        "module": [callable],
+        "criterion": [callable],
+        "optimizer": [callable],
+        "lr": [POSITIVE_FLOAT],
+        "max_epochs": [POSITIVE_INT],
+        # -1: one batch of all samples (skorch); the data loader takes at most sys.maxsize.
+        "batch_size": [
+            StrictInterval(Integral, 1, sys.maxsize, closed="both"),
+            Options(Integral, {-1}),
+        ],
+        "patience": [POSITIVE_INT],
+        "train_split": [callable, None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         module,
@@ -275,27 +251,11 @@ class _TabularNetMixin:
 
     def _check_training_params(self):
         """Check the training parameters, at fit time as in scikit-learn."""
-        _check_int("max_epochs", self.max_epochs)
-        if self.batch_size != -1:  # skorch's -1: all samples in one batch
-            _check_int(
-                "batch_size",
-                self.batch_size,
-                "a positive int or -1 (one batch of all samples)",
-                maximum=sys.maxsize,  # the data loader's limit; -1 takes any number of samples
-            )
-        _check_int("patience", self.patience)
-        _check_float("lr", self.lr, "a positive float", lambda lr: 0 < lr < math.inf)
-        for name, example in [("optimizer", "torch.optim.Adam"), ("criterion", "torch.nn.MSELoss")]:
-            if not callable(getattr(self, name)):
-                raise TypeError(
-                    f"{name} must be a torch class (or a callable that builds one), such as "
-                    f"{example}, got {getattr(self, name)!r}."
-                )
-        if self.train_split is not None and not callable(self.train_split):
-            raise TypeError(
-                "train_split must be None or a callable such as skorch.dataset.ValidSplit(0.2), "
-                f"got {self.train_split!r}."
-            )
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: getattr(self, name) for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
         _check_device(self.device)
 
     def _copy_trained_in_place(self):
@@ -447,9 +407,15 @@ class _TabularNetMixin:
                     f"({set_here or 'the module defaults'})."
                 )
             self.module_ = self.initialized_instance(self.module, kwargs)
-        except (_ParameterTypeError, _ParameterValueError) as error:
+        except InvalidParameterError as error:
             # The module names its own parameter; the user set it here as module__<name>.
-            raise type(error)(f"module__{error}") from None
+            message, renamed = re.subn(
+                r"'(\w+)' parameter of \w+",
+                rf"'module__\1' parameter of {type(self).__name__}",
+                str(error),
+                count=1,
+            )
+            raise InvalidParameterError(message if renamed else f"module__{message}") from None
         return self
 
     def get_split_datasets(self, X, y=None, **fit_params):
@@ -561,6 +527,11 @@ class _NetClassifier(_TabularNetMixin, NeuralNetClassifier):
 
 
 class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
+    _parameter_constraints: dict = {
+        **_TabularNetMixin._parameter_constraints,
+        "normalize_y": ["boolean"],
+    }
+
     def __init__(
         self,
         module,
@@ -572,11 +543,6 @@ class _NetRegressor(_TabularNetMixin, NeuralNetRegressor):
     ):
         super().__init__(module, criterion=criterion, train_split=train_split, **kwargs)
         self.normalize_y = normalize_y
-
-    def _check_training_params(self):
-        super()._check_training_params()
-        if not isinstance(self.normalize_y, (bool, np.bool_)):
-            raise TypeError(f"normalize_y must be a bool, got {self.normalize_y!r}.")
 
     def _encode_target(self, y, reset, classes):
         # float64 first: the scaling is learned in float64 from any y that is not float32,

@@ -10,19 +10,21 @@ import math
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import POSITIVE_INT, check_shape
 from ._base import (
-    _MAX_LAYERS,
-    _MAX_WIDTH,
-    _check_dropout,
-    _check_image_shape,
-    _check_int,
-    _check_sizes,
-    _check_widths,
+    _DROPOUT,
+    _N_LAYERS,
+    _READOUT,
+    _SIZES,
+    _WIDTH,
     _NetClassifier,
     _NetRegressor,
     _read,
     _readout_width,
+    _refuse,
     _substitute,
+    _validate_module_params,
+    _widths,
 )
 
 __all__ = [
@@ -33,15 +35,6 @@ __all__ = [
     "ResCNN1d",
     "ResCNN2d",
 ]
-
-
-def _check_channels(channels, n_blocks, stage_name):
-    """The width of every stage of a pooling CNN: the stem, then each block."""
-    requirement = (
-        f"a positive int or a list of {n_blocks + 1} positive ints (one per stage: the stem, "
-        f"then each of the n_blocks={n_blocks} {stage_name}s)"
-    )
-    return _check_widths("channels", channels, n_blocks + 1, requirement, maximum=_MAX_WIDTH)
 
 
 class _SingleValueBatchNorm:
@@ -104,14 +97,30 @@ class _PoolingCNN(nn.Module):
 
     conv = norm = None  # set by the 1-D and 2-D subclasses
     stage_name = None  # what a stage is called in messages: "residual block", ...
+    _parameter_constraints: dict = {
+        **_SIZES,
+        "channels": [_WIDTH, list, tuple],
+        "n_blocks": _N_LAYERS,
+        "kernel_size": [POSITIVE_INT],
+        "dropout": _DROPOUT,
+        "readout": _READOUT,
+        "shape": [tuple, list],
+    }
 
     def __init__(self, n_outputs, channels, n_blocks, kernel_size, dropout, readout, spatial):
-        _check_int("n_blocks", n_blocks, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
-        widths = _check_channels(channels, n_blocks, self.stage_name)
+        """Build from arguments that the 1-D or 2-D layout's ``__init__`` has validated."""
+        widths = _widths(
+            self,
+            "channels",
+            channels,
+            n_blocks + 1,
+            f"an int in [1, {_WIDTH.right}] or a list of {n_blocks + 1} of them (one per "
+            f"stage: the stem, then each of the n_blocks={n_blocks} {self.stage_name}s)",
+        )
         # An even kernel with padding kernel_size // 2 lengthens the map by one, which the
         # residual sum cannot add.
-        _check_int("kernel_size", kernel_size, "a positive odd int", odd=True)
-        _check_dropout(dropout)
+        if kernel_size % 2 == 0:
+            _refuse(self, "kernel_size", "an odd int", kernel_size)
         super().__init__()
         stem = self.conv(
             1, widths[0], kernel_size, padding=kernel_size // 2, bias=self.norm is None
@@ -188,7 +197,7 @@ class _OverSequence:
         dropout=0.1,
         readout="mean",
     ):
-        _check_sizes(n_features, n_outputs)
+        _validate_module_params(self, locals())
         super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, [n_features])
         self.n_features = n_features
 
@@ -212,8 +221,8 @@ class _OverImage:
         dropout=0.1,
         readout="mean",
     ):
-        _check_sizes(n_features, n_outputs)
-        shape = _check_image_shape(shape, n_features)
+        _validate_module_params(self, locals())
+        shape = check_shape(shape, n_features)
         super().__init__(n_outputs, channels, n_blocks, kernel_size, dropout, readout, shape)
         self.shape = shape
 

@@ -2,24 +2,27 @@
 layers as torch modules, and their scikit-learn estimators."""
 
 import math
+from numbers import Integral
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._checks import POSITIVE_FLOAT, StrictInterval
 from ._base import (
-    _MAX_LAYERS,
+    _DROPOUT,
     _MAX_WIDTH,
-    _check_dropout,
-    _check_float,
-    _check_int,
-    _check_sizes,
+    _N_LAYERS,
+    _READOUT,
+    _SIZES,
+    _WIDTH,
     _NetClassifier,
     _NetRegressor,
-    _ParameterValueError,
     _read,
     _readout_width,
+    _refuse,
     _substitute,
+    _validate_module_params,
 )
 
 __all__ = ["S4Classifier", "S4DNet", "S4Regressor"]
@@ -92,6 +95,17 @@ class S4DNet(nn.Module):
         As in :class:`ResCNN1d`: average over positions, or head weights per position.
     """
 
+    _parameter_constraints: dict = {
+        **_SIZES,
+        "d_model": [_WIDTH],
+        "n_layers": _N_LAYERS,
+        "d_state": [StrictInterval(Integral, 2, _MAX_WIDTH, closed="both")],
+        "dt_min": [POSITIVE_FLOAT],
+        "dt_max": [POSITIVE_FLOAT],
+        "dropout": _DROPOUT,
+        "readout": _READOUT,
+    }
+
     def __init__(
         self,
         n_features,
@@ -104,15 +118,9 @@ class S4DNet(nn.Module):
         dropout=0.1,
         readout="mean",
     ):
-        _check_sizes(n_features, n_outputs)
-        _check_int("d_model", d_model, maximum=_MAX_WIDTH)
-        _check_int("n_layers", n_layers, "a non-negative int", minimum=0, maximum=_MAX_LAYERS)
-        _check_int("d_state", d_state, "an int >= 2", minimum=2, maximum=_MAX_WIDTH)
-        for name, dt in [("dt_min", dt_min), ("dt_max", dt_max)]:
-            _check_float(name, dt, "a positive float", lambda t: 0 < t < math.inf)
+        _validate_module_params(self, locals())
         if dt_min > dt_max:
-            raise _ParameterValueError(f"dt_min must be <= dt_max, got {dt_min!r} > {dt_max!r}.")
-        _check_dropout(dropout)
+            _refuse(self, "dt_min", f"at most dt_max={dt_max!r}", dt_min)
         super().__init__()
         self.encoder = nn.Linear(1, d_model)
         self.layers = nn.ModuleList(

@@ -3,12 +3,15 @@
 import functools
 import inspect
 import math
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from .._checks import check_int, check_shape
+from .._checks import POSITIVE_INT, SHAPE, StrictInterval, check_shape
+from .._compat import StrOptions, validate_params
+from .._meter import EntanglementMeter
 from .._partitions import canonical_tree, max_canonical_level
 from ._cnn import PointwiseCNN1d, PointwiseCNN2d, ResCNN1d, ResCNN2d
 from ._tensor_network import _edge_widths, _n_parameters, _network_blocks
@@ -22,6 +25,23 @@ _CNNS = (ResCNN1d, ResCNN2d, PointwiseCNN1d, PointwiseCNN2d)
 _IMAGE_CNNS = (ResCNN2d, PointwiseCNN2d)
 
 
+_BUDGET = StrictInterval(Integral, 1, _MAX_BUDGET, closed="both")
+
+
+@validate_params(
+    {
+        "meter": [EntanglementMeter, "array-like"],
+        "budget": [_BUDGET],
+        "module": [type, None],
+        "shape": SHAPE,
+        "n_blocks": [StrictInterval(Integral, 0, None, closed="left"), None],
+        "kernel_size": [POSITIVE_INT, None],
+        "readout": [StrOptions({"mean", "flatten"})],
+        "n_outputs": [POSITIVE_INT, None],
+        "min_channels": [POSITIVE_INT],
+    },
+    prefer_skip_nested_validation=True,
+)
 def channel_schedule(
     meter,
     budget,
@@ -129,12 +149,6 @@ def channel_schedule(
     >>> channel_schedule([1, 2, 4], budget=20_000, min_channels=1)
     [11, 22, 44]
     """
-    budget = check_int(budget, "budget", minimum=1)
-    if budget > _MAX_BUDGET:
-        raise ValueError(f"budget must be at most 2**53, got {budget}.")
-    min_channels = check_int(min_channels, "min_channels", minimum=1)
-    if n_blocks is not None:
-        n_blocks = check_int(n_blocks, "n_blocks", minimum=0)
     relative_given = isinstance(meter, (list, tuple, np.ndarray))
     if relative_given:
         relative = _check_relative(meter)
@@ -200,6 +214,17 @@ def channel_schedule(
     return _fit_to_budget(relative, budget, count, min_channels, "min_channels")
 
 
+@validate_params(
+    {
+        "meter": [EntanglementMeter, "array-like"],
+        "budget": [_BUDGET],
+        "n_features": [POSITIVE_INT, None],
+        "shape": SHAPE,
+        "n_outputs": [POSITIVE_INT, None],
+        "min_rank": [POSITIVE_INT],
+    },
+    prefer_skip_nested_validation=True,
+)
 def rank_schedule(meter, budget, *, n_features=None, shape=None, n_outputs=None, min_rank=2):
     """Ranks per level of the tree tensor network, from the data's entanglement per level.
 
@@ -266,16 +291,11 @@ def rank_schedule(meter, budget, *, n_features=None, shape=None, n_outputs=None,
     6
     >>> net = TensorNetworkClassifier(module__rank=ranks)
     """
-    budget = check_int(budget, "budget", minimum=1)
-    if budget > _MAX_BUDGET:
-        raise ValueError(f"budget must be at most 2**53, got {budget}.")
-    min_rank = check_int(min_rank, "min_rank", minimum=1)
     relative_given = isinstance(meter, (list, tuple, np.ndarray))
     if relative_given:
         if n_features is None:
             raise ValueError("With relative ranks, pass n_features (a meter brings its own).")
-        n_features = check_int(n_features, "n_features", minimum=1)
-        shape = None if shape is None else check_shape(shape, n_features=n_features)
+        shape = None if shape is None else check_shape(shape, n_features)
         relative = _check_relative(meter)
         n_outputs = 1 if n_outputs is None else n_outputs
     else:
@@ -284,7 +304,6 @@ def rank_schedule(meter, budget, *, n_features=None, shape=None, n_outputs=None,
         if n_outputs is None:
             classes = meter.classes_
             n_outputs = 1 if classes is None or len(classes) < 2 else len(classes)
-    n_outputs = check_int(n_outputs, "n_outputs", minimum=1)
     n_levels = max_canonical_level(n_features, shape)
     if n_levels == 0:  # a single feature: the tree has no inner edges
         return []

@@ -8,6 +8,7 @@ tensors contract to, with the embedding ``phi`` of :func:`sklearn_qe.entanglemen
 
 import math
 import warnings
+from numbers import Real
 
 import numpy as np
 import torch
@@ -17,26 +18,23 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from skorch.utils import data_from_dataset, to_numpy
 from torch import nn
 
+from .._checks import POSITIVE_FLOAT, POSITIVE_INT, SHAPE, StrictInterval, check_shape
+from .._compat import HasMethods, InvalidParameterError, StrOptions
 from .._partitions import canonical_tree, halves, max_canonical_level
 from ._base import (
     _MAX_PARAMETERS,
-    _check_float,
-    _check_image_shape,
-    _check_sizes,
-    _check_widths,
+    _SIZES,
     _NetClassifier,
     _NetRegressor,
-    _ParameterValueError,
     _substitute,
+    _validate_module_params,
+    _widths,
 )
 
 __all__ = ["TensorNetworkClassifier", "TensorNetworkRegressor", "TreeTensorNet"]
 
-_EMBEDDINGS = ("affine", "trigonometric")
-_INITS = ("linear", "normal")
 
-
-def _check_rank(rank, n_levels):
+def _ranks(module, rank, n_levels):
     """The rank of every level 1..n_levels, from one int for all or a list of one per level."""
     if n_levels == 0:
         requirement = "a positive int (a single feature: the tree has no inner edges)"
@@ -45,7 +43,7 @@ def _check_rank(rank, n_levels):
             f"a positive int or a list of {n_levels} positive ints, one per level 1 to "
             f"{n_levels} of the canonical tree of these features"
         )
-    return _check_widths("rank", rank, n_levels, requirement)
+    return _widths(module, "rank", rank, n_levels, requirement, element=POSITIVE_INT)
 
 
 def _children(block, width):
@@ -123,7 +121,7 @@ def _check_n_parameters(blocks, widths, ranks):
     """Refuse, before allocating, a network whose node tensors exceed ``_MAX_PARAMETERS``."""
     n_parameters = _n_parameters(blocks, widths)
     if n_parameters > _MAX_PARAMETERS:
-        raise _ParameterValueError(
+        raise InvalidParameterError(
             f"rank {list(ranks)} gives node tensors of {n_parameters:.3g} parameters "
             f"({4 * n_parameters / 2**30:.3g} GiB of float32, about 4x that to train), more "
             f"than the budget of {_MAX_PARAMETERS:.3g} (1 GiB): lower the rank (a node with c "
@@ -309,6 +307,16 @@ class TreeTensorNet(nn.Module):
     (2, 2, 4)
     """
 
+    _parameter_constraints: dict = {
+        **_SIZES,
+        "rank": [POSITIVE_INT, list, tuple],
+        "theta": [POSITIVE_FLOAT],
+        "shape": SHAPE,
+        "embedding": [StrOptions({"affine", "trigonometric"})],
+        "init": [StrOptions({"linear", "normal"})],
+        "init_noise": [StrictInterval(Real, 0, float(np.finfo(np.float32).max), closed="both")],
+    }
+
     def __init__(
         self,
         n_features,
@@ -320,18 +328,11 @@ class TreeTensorNet(nn.Module):
         init="linear",
         init_noise=0.01,
     ):
-        _check_sizes(n_features, n_outputs)
-        _check_float("theta", theta, "a positive float", lambda t: 0 < t < math.inf)
-        if embedding not in _EMBEDDINGS:
-            raise _ParameterValueError(
-                f"embedding must be one of {_EMBEDDINGS}, got {embedding!r}."
-            )
-        if init not in _INITS:
-            raise _ParameterValueError(f"init must be one of {_INITS}, got {init!r}.")
-        _check_float("init_noise", init_noise, "a non-negative float", lambda s: 0 <= s < math.inf)
-        shape = _check_image_shape(shape, n_features, min_side=2, allow_none=True)
+        _validate_module_params(self, locals())
+        # A quadrant needs at least one row and one column.
+        shape = None if shape is None else check_shape(shape, n_features, min_side=2)
         n_levels = max_canonical_level(n_features, shape)
-        ranks = _check_rank(rank, n_levels)
+        ranks = _ranks(self, rank, n_levels)
         super().__init__()
         self.n_features, self.n_outputs = n_features, n_outputs
         self.theta, self.shape, self.embedding = theta, shape, embedding
@@ -553,17 +554,6 @@ class _LinearStartMixin:
         super().__init__(module, lr=lr, **kwargs)
         self.linear_start = linear_start
 
-    def _check_training_params(self):
-        super()._check_training_params()
-        start = self.linear_start
-        if isinstance(start, str) and start != "auto":
-            raise ValueError(f"linear_start must be 'auto', None or an estimator, got {start!r}.")
-        if not (start is None or isinstance(start, str) or hasattr(start, "fit")):
-            raise TypeError(
-                "linear_start must be 'auto', None or a scikit-learn linear estimator (with "
-                f"coef_ and intercept_ once fitted), got {start!r}."
-            )
-
     def initialize_module(self):
         super().initialize_module()
         # Every new network starts from the linear model; the first split of the data
@@ -698,6 +688,12 @@ class TensorNetworkClassifier(_LinearStartMixin, _NetClassifier):
     (3,)
     """
 
+    # A linear estimator for linear_start: coef_ and intercept_ are checked once fitted.
+    _parameter_constraints: dict = {
+        **_NetClassifier._parameter_constraints,
+        "linear_start": [StrOptions({"auto"}), HasMethods(["fit"]), None],
+    }
+
     @staticmethod
     def _validation_loss(model, X, y):
         """Log-loss of ``model`` on the samples of the classes it saw."""
@@ -778,6 +774,12 @@ class TensorNetworkRegressor(_LinearStartMixin, _NetRegressor):
     >>> net.predict(X[:3]).shape
     (3,)
     """
+
+    # A linear estimator for linear_start: coef_ and intercept_ are checked once fitted.
+    _parameter_constraints: dict = {
+        **_NetRegressor._parameter_constraints,
+        "linear_start": [StrOptions({"auto"}), HasMethods(["fit"]), None],
+    }
 
     @staticmethod
     def _validation_loss(model, X, y):
