@@ -53,6 +53,14 @@ _CHUNK_FEATURES = 4
 # above the smallest normal float; sums that cancel to (near) zero are clamped in _log_gram.
 _CHUNKS_PER_LOG = 4
 _TINY = np.finfo(np.float64).tiny
+# Gram entries (and Cholesky factor entries) of modulus below this become exact zeros. Most
+# entries of a large block's Gram are products of thousands of cosines; multiplied together
+# in the BLAS and LAPACK calls they give subnormal numbers, which make those calls 5 to 30
+# times slower on x86. Products of three such entries stay normal above 1e-100, and what the
+# zeros change in a matrix of unit-diagonal Grams (at most about M**2 * 1e-100) is far below
+# the rounding of any eigenvalue that _spectrum_entropies keeps.
+_NEGLIGIBLE = 1e-100
+_LOG_NEGLIGIBLE = np.log(_NEGLIGIBLE)
 _EPS = np.finfo(np.float64).eps
 # A tensor whose squared norm is within this factor of the rounding error of its terms' sums
 # (about n_samples * eps of their scale) is refused: QE would be computed from noise.
@@ -114,7 +122,9 @@ def _log_gram(cos, sin, features):
 
 
 def _gram_from_log(log_abs, negative):
-    gram = np.exp(log_abs)
+    """``G`` from ``log|G|`` and its sign mask, with negligible entries as zeros."""
+    gram = np.where(log_abs < _LOG_NEGLIGIBLE, -np.inf, log_abs)
+    np.exp(gram, out=gram)
     np.negative(gram, out=gram, where=negative)
     return gram
 
@@ -126,11 +136,13 @@ def _psd_factor(gram):
     is numerically singular, and then the eigendecomposition gives the factor.
     """
     try:
-        return np.linalg.cholesky(gram).T
+        factor = np.linalg.cholesky(gram).T
     except np.linalg.LinAlgError:
         eigenvalues, eigenvectors = np.linalg.eigh(gram)
         keep = eigenvalues > eigenvalues[-1] * gram.shape[0] * np.finfo(np.float64).eps
-        return np.sqrt(eigenvalues[keep])[:, None] * eigenvectors[:, keep].T
+        factor = np.sqrt(eigenvalues[keep])[:, None] * eigenvectors[:, keep].T
+    factor[np.abs(factor) < _NEGLIGIBLE] = 0.0
+    return factor
 
 
 def _spectrum_entropies(matrices, terms_scale, n_samples):
@@ -191,9 +203,10 @@ def _small_partition_entropies(cos, sin, weights, full, blocks):
     returns one row of entropies per block."""
     log_full, negative_full = full
     n_samples = cos.shape[0]
-    gram = np.exp(log_full - np.stack([log_abs for _, log_abs, _ in blocks]))
-    negative = negative_full ^ np.stack([negative for _, _, negative in blocks])
-    np.negative(gram, out=gram, where=negative)
+    gram = _gram_from_log(
+        log_full - np.stack([log_abs for _, log_abs, _ in blocks]),
+        negative_full ^ np.stack([negative for _, _, negative in blocks]),
+    )
     factors = np.stack([_product_embedding(cos, sin, features) for features, _, _ in blocks])
     entropies = np.empty((len(blocks), len(weights)))
     for t, w in enumerate(weights):
