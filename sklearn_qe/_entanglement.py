@@ -129,6 +129,13 @@ def _gram_from_log(log_abs, negative):
     return gram
 
 
+def _complement_gram(full, log_abs, negative):
+    """``G_Kc = G / G_K`` from the log-moduli and sign masks of ``G`` (``full``) and
+    ``G_K``."""
+    log_full, negative_full = full
+    return _gram_from_log(log_full - log_abs, negative_full ^ negative)
+
+
 def _psd_factor(gram):
     """A matrix F with ``F.T @ F == gram`` for a symmetric positive semi-definite ``gram``.
 
@@ -172,21 +179,35 @@ def _spectrum_entropies(matrices, terms_scale, n_samples):
     return entropies
 
 
-def _partition_entropies(cos, sin, weights, sides):
-    """QE of one partition for every row of ``weights``.
+def _partition_entropies(cos, sin, weights, full, block):
+    """QE of the partition (K, K^c) for every row of ``weights``.
 
-    ``sides`` is ``((features_K, log_abs_K, negative_K), (features_Kc, ...))``. The matrix
-    whose eigenvalues are the squared singular values is built on the smaller side: the
-    explicit ``2**|K|``-row embedding when that is smaller than M, otherwise the M x M form
-    with a Cholesky factor of the larger side's (better conditioned) Gram.
+    ``block`` is ``(features, log_abs, negative)`` of K, ``full`` ``(log_abs, negative)``
+    of the Gram of all features. The matrix whose eigenvalues are the squared singular
+    values is built on the smaller side: the explicit ``2**|K|``-row embedding when that is
+    smaller than M, otherwise the M x M form with a Cholesky factor of the larger side's
+    (better conditioned) Gram.
     """
-    small, large = sorted(sides, key=lambda side: len(side[0]))
-    gram_large = _gram_from_log(*large[1:])
-    n_samples = cos.shape[0]
-    if 2 ** len(small[0]) < n_samples:
-        factor, middle = _product_embedding(cos, sin, small[0]), gram_large
+    features, log_abs, negative = block
+    n_samples, n_features = cos.shape
+    block_is_small = 2 * len(features) <= n_features
+
+    def gram(of_block):
+        return (
+            _gram_from_log(log_abs, negative)
+            if of_block
+            else _complement_gram(full, log_abs, negative)
+        )
+
+    if 2 ** min(len(features), n_features - len(features)) < n_samples:
+        small = (
+            features
+            if block_is_small
+            else np.setdiff1d(np.arange(n_features), features, assume_unique=True)
+        )
+        factor, middle = _product_embedding(cos, sin, small), gram(not block_is_small)
     else:
-        factor, middle = _psd_factor(gram_large), _gram_from_log(*small[1:])
+        factor, middle = _psd_factor(gram(not block_is_small)), gram(block_is_small)
     entropies = []
     for w in weights:
         scaled = factor * w
@@ -399,8 +420,10 @@ def entanglement_entropy(X, y=None, *, block, theta=0.085, average=True, target=
     complement = np.setdiff1d(np.arange(n_features), block)
     cos, sin = _embedding(X, theta)
     weights = _unit_rows(_check_weights(_tensor_weights(y, n_samples, target)[1], n_samples))
-    sides = [(f, *_log_gram(cos, sin, f)) for f in (block, complement)]
-    qe = _partition_entropies(cos, sin, weights, sides)
+    log_block, negative_block = _log_gram(cos, sin, block)
+    log_complement, negative_complement = _log_gram(cos, sin, complement)
+    full = (log_block + log_complement, negative_block ^ negative_complement)
+    qe = _partition_entropies(cos, sin, weights, full, (block, log_block, negative_block))
     return float(qe.mean()) if average else qe
 
 
@@ -439,21 +462,66 @@ def entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, progress=
         Maps each level to an ndarray of shape (n_partitions, n_tensors).
     """
     X, weights, levels = _check_profile_data(X, weights, tree, levels)
-    return _canonical_profile(X, weights, tree, levels, theta, n_jobs, progress)
+    return _profiles(X, weights, tree, levels, theta, n_jobs, progress)[0]
 
 
-def _canonical_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
-    """``entanglement_profile`` of checked arguments (``levels`` sorted, unique)."""
+def _profiles(
+    X, weights, tree, levels, theta, n_jobs=None, progress=None, *, canonical=True, shifted=False
+):
+    """QE of the canonical partitions (``canonical``) and of the shifted blocks
+    (``shifted``) at ``levels`` (checked, sorted, unique): a pair of dicts, None for what
+    is not asked for.
+
+    One walk down the tree builds each block's log-Gram once, from its children's, for its
+    own partition and for the shifted blocks that hold it: a shifted block is measured as
+    soon as the walk has built all its blocks of the next level, and their log-Grams are
+    dropped once no shifted block waits for them (one per level in 1-D, a row of them in
+    2-D, where the walk goes quadrant by quadrant).
+    """
     weights = _unit_rows(weights)
-    top, leaf = levels[0], levels[-1]
     cos, sin = _embedding(X, theta)
+    # Shifted blocks of level l: windows of blocks of level l + 1, listed as the tree gives
+    # them; waiting[(l + 1, j)]: the windows that hold block j of level l + 1.
+    windows = [
+        (level, window)
+        for level in (levels if shifted else [])
+        for window in tree.shifted_partitions(level)
+    ]
+    waiting = {}
+    for number, (level, window) in enumerate(windows):
+        for index in window:
+            waiting.setdefault((level + 1, index), []).append(number)
+    leaf = max(levels[-1], max((key[0] for key in waiting), default=0))
     full = _full_log_gram(cos, sin, tree.blocks[leaf])
-    task_levels = []
+    built = [0] * len(windows)  # blocks of each window whose log-Gram the walk has built
+    held = {}  # (level, index) -> log-Gram, while a window still waits for it
+    places = []  # ("canonical", level) or ("shifted", level, window number) of each task
+
+    def shifted_blocks(level, index, gram):
+        """Yield the windows that block ``index`` of ``level`` completes."""
+        held[level, index] = gram
+        for number in waiting[level, index]:
+            built[number] += 1
+            window = windows[number][1]
+            if built[number] < len(window):
+                continue
+            grams = [held[level, i] for i in window]
+            features = np.sort(np.concatenate([tree.blocks[level][i] for i in window]))
+            places.append(("shifted", level - 1, number))
+            yield (
+                features,
+                sum(g[0] for g in grams),
+                np.logical_xor.reduce([g[1] for g in grams]),
+            )
+            for i in window:
+                if all(built[n] == len(windows[n][1]) for n in waiting[level, i]):
+                    del held[level, i]
 
     def visit(level, index, parent_needs_gram):
         """Yield the partitions under one block; return the block's log-Gram."""
-        is_partition = level in levels and index in tree.partition_indices(level)
-        needs_gram = is_partition or parent_needs_gram
+        is_partition = canonical and level in levels and index in tree.partition_indices(level)
+        in_window = (level, index) in waiting
+        needs_gram = is_partition or in_window or parent_needs_gram
         if level == leaf:
             if not needs_gram:
                 return None
@@ -467,18 +535,35 @@ def _canonical_profile(X, weights, tree, levels, theta, n_jobs=None, progress=No
                     log_abs = child_gram[0] if log_abs is None else log_abs + child_gram[0]
                     negative = child_gram[1] if negative is None else negative ^ child_gram[1]
         if is_partition:
-            task_levels.append(level)
+            places.append(("canonical", level))
             yield tree.blocks[level][index], log_abs, negative
+        if in_window:
+            yield from shifted_blocks(level, index, (log_abs, negative))
         return log_abs, negative
 
     def partitions():
-        for index in range(len(tree.blocks[top])):
-            yield from visit(top, index, False)
+        for index in range(len(tree.blocks[levels[0]])):
+            yield from visit(levels[0], index, False)
 
     results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
-    return {
-        level: np.array([r for at, r in zip(task_levels, results) if at == level])
-        for level in levels
+    canonical_qe = (
+        {
+            level: np.array([r for at, r in zip(places, results) if at == ("canonical", level)])
+            for level in levels
+        }
+        if canonical
+        else None
+    )
+    if not shifted:
+        return canonical_qe, None
+    # Windows in the tree's order (the walk completes them in its own).
+    by_window = {at[2]: r for at, r in zip(places, results) if at[0] == "shifted"}
+    shifted_qe = {level: [] for level in levels}
+    for number, (level, _) in enumerate(windows):
+        shifted_qe[level].append(by_window[number])
+    n_tensors = len(weights)
+    return canonical_qe, {
+        level: np.array(values).reshape(-1, n_tensors) for level, values in shifted_qe.items()
     }
 
 
@@ -504,44 +589,9 @@ def shifted_entanglement_profile(X, weights, tree, levels, theta, n_jobs=None, p
         for a level without shifted blocks.
     """
     X, weights, levels = _check_profile_data(X, weights, tree, levels)
-    return _shifted_profile(X, weights, tree, levels, theta, n_jobs, progress)
-
-
-def _shifted_profile(X, weights, tree, levels, theta, n_jobs=None, progress=None):
-    """``shifted_entanglement_profile`` of checked arguments (``levels`` sorted, unique)."""
-    weights = _unit_rows(weights)
-    cos, sin = _embedding(X, theta)
-    full = _full_log_gram(cos, sin, tree.blocks[tree.n_levels])
-    task_levels = []
-
-    def partitions():
-        for level in levels:
-            positions = tree.grid_positions(level + 1) if level < tree.n_levels else []
-            # Windows come row by row (2-D) or left to right (1-D): log-Grams of the blocks
-            # of level + 1 are kept only while a later window still needs them.
-            axis = 0 if tree.arity == 4 else 1
-            grams = {}
-            for window in tree.shifted_partitions(level):
-                start = positions[window[0]][axis]
-                for index in [i for i in grams if positions[i][axis] < start]:
-                    del grams[index]
-                for index in window:
-                    if index not in grams:
-                        grams[index] = _log_gram(cos, sin, tree.blocks[level + 1][index])
-                features = np.sort(np.concatenate([tree.blocks[level + 1][i] for i in window]))
-                log_abs = sum(grams[i][0] for i in window)
-                negative = np.logical_xor.reduce([grams[i][1] for i in window])
-                task_levels.append(level)
-                yield features, log_abs, negative
-
-    results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
-    n_tensors = len(weights)
-    return {
-        level: np.array([r for at, r in zip(task_levels, results) if at == level]).reshape(
-            -1, n_tensors
-        )
-        for level in levels
-    }
+    return _profiles(
+        X, weights, tree, levels, theta, n_jobs, progress, canonical=False, shifted=True
+    )[1]
 
 
 def partition_cost(block_size, n_features, n_samples, n_tensors=1):
@@ -565,11 +615,10 @@ def _tasks(partitions, full, cos, sin, weights):
 
     Small partitions (``2**|K| < M``) of one size go together, up to ``_BATCH`` in one task
     (fewer for large M): the deep levels hold thousands of them, in tree order between
-    partitions of other sizes. The complement's log-Gram is the full one minus the
-    block's; its sign mask the XOR.
+    partitions of other sizes. A task makes the complement's Gram from ``full``, the
+    log-Gram of all features, and the block's.
     """
     n_samples, n_features = cos.shape
-    log_full, negative_full = full
     batch_size = max(1, min(_BATCH, _BATCH_ENTRIES // n_samples**2))
     batches = {}  # |K| -> [(place, (features, log_abs, negative)), ...]
 
@@ -588,20 +637,16 @@ def _tasks(partitions, full, cos, sin, weights):
             if len(batches[size]) == batch_size:
                 yield batch_task(size)
             continue
-        complement = np.setdiff1d(np.arange(n_features), features, assume_unique=True)
-        sides = (
-            (features, log_abs, negative),
-            (complement, log_full - log_abs, negative_full ^ negative),
-        )
         cost = float(partition_cost(size, n_features, n_samples, len(weights)))
-        yield cost, delayed(_one_partition)(cos, sin, weights, sides), [place]
+        block = (features, log_abs, negative)
+        yield cost, delayed(_one_partition)(cos, sin, weights, full, block), [place]
     for size in sorted(batches):
         yield batch_task(size)
 
 
-def _one_partition(cos, sin, weights, sides):
+def _one_partition(cos, sin, weights, full, block):
     """``_partition_entropies`` as a task's list of results."""
-    return [_partition_entropies(cos, sin, weights, sides)]
+    return [_partition_entropies(cos, sin, weights, full, block)]
 
 
 def _full_log_gram(cos, sin, blocks):

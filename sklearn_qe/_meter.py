@@ -29,9 +29,8 @@ from ._checks import (
 from ._compat import RealNotInt, StrOptions, _fit_context
 from ._correlation import standardized_columns
 from ._entanglement import (
-    _canonical_profile,
     _n_workers,
-    _shifted_profile,
+    _profiles,
     _tensor_weights,
     partition_cost,
     surrogate_profiles,
@@ -527,14 +526,13 @@ class EntanglementMeter(BaseEstimator):
             disable=not self.verbose,
         ) as bar:
             options = dict(theta=settings.theta, n_jobs=self.n_jobs, progress=bar.update)
-            canonical = _canonical_profile(X, weights, tree, levels, **options)
-            shifted = (
-                _shifted_profile(X, weights, tree, levels, **options) if settings.shifted else None
+            canonical, shifted = _profiles(
+                X, weights, tree, levels, shifted=settings.shifted, **options
             )
             random_order = (
                 None
                 if order is None
-                else _canonical_profile(X[:, order], weights, tree, levels, **options)
+                else _profiles(X[:, order], weights, tree, levels, **options)[0]
             )
         return canonical, shifted, random_order
 
