@@ -42,7 +42,7 @@ def _log_widths(widths, n_levels, layout):
             f"{n_levels} levels: pass one width per level 1..{n_levels}, or one int."
         )
     # math.log takes ints of any size, where numpy makes an int beyond int64 an object.
-    return np.array([math.log(w) for w in check_int_list(widths, "each width")])
+    return np.array([math.log(w) for w in check_int_list(widths, "each of widths")])
 
 
 _CAPACITY_CONSTRAINTS = {

@@ -234,8 +234,8 @@ def test_an_int_width_is_every_level_width():
     "args, error, message",
     [
         (([4, 4], 16), ValueError, "widths has 2 values.*4 levels"),
-        (([4, 0], 4), ValueError, r"each width must be an int in the range \[1, inf\), got 0"),
-        (([4, 2.0], 4), TypeError, "each width must be an int in the range .* got 2.0"),
+        (([4, 0], 4), ValueError, r"each of widths must be an int in the range \[1, inf\), got 0"),
+        (([4, 2.0], 4), TypeError, "each of widths must be an int in the range .* got 2.0"),
         (
             (4.0, 4),
             TypeError,
