@@ -18,6 +18,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, cpu_count, delayed, effective_n_jobs
+from scipy import sparse
 from scipy.special import entr
 from threadpoolctl import threadpool_limits
 
@@ -61,6 +62,11 @@ _TINY = np.finfo(np.float64).tiny
 # the rounding of any eigenvalue that _spectrum_entropies keeps.
 _NEGLIGIBLE = 1e-100
 _LOG_NEGLIGIBLE = np.log(_NEGLIGIBLE)
+# A small block's complement Gram is kept sparse (see _complement_pattern) when at most this
+# share of the entries can be more than negligible, for blocks whose Gram entries all exceed
+# exp(-_PATTERN_MARGIN) (any block of a few features, bar a cosine within 1e-21 of zero).
+_PATTERN_MARGIN = 50.0
+_PATTERN_DENSITY = 0.25
 _EPS = np.finfo(np.float64).eps
 # A tensor whose squared norm is within this factor of the rounding error of its terms' sums
 # (about n_samples * eps of their scale) is refused: QE would be computed from noise.
@@ -216,25 +222,54 @@ def _partition_entropies(cos, sin, weights, full, block):
     return np.array(entropies)
 
 
-def _small_partition_entropies(cos, sin, weights, full, blocks):
+def _small_partition_entropies(cos, sin, weights, full, pattern, blocks):
     """``_partition_entropies`` of several partitions at once, for blocks K of one size with
     ``2**|K| < M``: each matrix is ``(Phi_K W) G_Kc (Phi_K W)^T`` from K's explicit
-    embedding, and the deep levels' thousands of such partitions cost a few stacked
-    operations instead of a task each. ``blocks`` holds ``(features, log_abs, negative)``;
-    returns one row of entropies per block."""
-    log_full, negative_full = full
+    embedding, and the deep levels' thousands of such partitions cost one task per batch.
+    ``blocks`` holds ``(features, log_abs, negative)``; ``pattern`` is what
+    :func:`_complement_pattern` gives. Returns one row of entropies per block."""
     n_samples = cos.shape[0]
-    gram = _gram_from_log(
-        log_full - np.stack([log_abs for _, log_abs, _ in blocks]),
-        negative_full ^ np.stack([negative for _, _, negative in blocks]),
-    )
-    factors = np.stack([_product_embedding(cos, sin, features) for features, _, _ in blocks])
+    grams = [_small_complement_gram(full, pattern, *block[1:]) for block in blocks]
+    factors = [_product_embedding(cos, sin, features) for features, _, _ in blocks]
     entropies = np.empty((len(blocks), len(weights)))
     for t, w in enumerate(weights):
-        scaled = factors * w
-        matrices = scaled @ gram @ scaled.transpose(0, 2, 1)
+        matrices = np.stack(
+            [(factor * w) @ (gram @ (factor * w).T) for factor, gram in zip(factors, grams)]
+        )
         entropies[:, t] = _spectrum_entropies(matrices, np.abs(w).sum() ** 2, n_samples)
     return list(entropies)
+
+
+def _complement_pattern(full):
+    """Where the complement Gram of a small block can be more than negligible, if that is a
+    small part of the M x M entries (else None).
+
+    ``G_Kc = exp(log|G| - log|G_K|)`` is negligible wherever ``log|G|`` lies
+    ``_PATTERN_MARGIN`` below the threshold, for any block whose own entries are all
+    above ``exp(-_PATTERN_MARGIN)``: with many features most entries of ``G`` are products
+    of thousands of cosines. Returns the flat indices of the other entries, their CSR column
+    indices and row pointers, and ``log|G|`` and its sign mask there.
+    """
+    log_full, negative_full = full
+    inside = log_full >= _LOG_NEGLIGIBLE - _PATTERN_MARGIN
+    if inside.mean() > _PATTERN_DENSITY:
+        return None
+    rows, columns = np.nonzero(inside)
+    flat = np.ravel_multi_index((rows, columns), log_full.shape)
+    row_starts = np.searchsorted(rows, np.arange(log_full.shape[0] + 1))
+    return flat, columns, row_starts, log_full.ravel()[flat], negative_full.ravel()[flat]
+
+
+def _small_complement_gram(full, pattern, log_abs, negative):
+    """``G_Kc`` of a small block: a sparse array on the pattern where the block allows it
+    (the same entries as the dense one, the rest being negligible), else dense."""
+    if pattern is None or log_abs.min() < -_PATTERN_MARGIN:
+        return _complement_gram(full, log_abs, negative)
+    flat, columns, row_starts, log_full, negative_full = pattern
+    values = _gram_from_log(
+        log_full - log_abs.ravel()[flat], negative_full ^ negative.ravel()[flat]
+    )
+    return sparse.csr_array((values, columns, row_starts), shape=log_abs.shape)
 
 
 @validate_params(
@@ -545,7 +580,8 @@ def _profiles(
         for index in range(len(tree.blocks[levels[0]])):
             yield from visit(levels[0], index, False)
 
-    results = _run(_tasks(partitions(), full, cos, sin, weights), n_jobs, progress)
+    pattern = _complement_pattern(full)
+    results = _run(_tasks(partitions(), full, pattern, cos, sin, weights), n_jobs, progress)
     canonical_qe = (
         {
             level: np.array([r for at, r in zip(places, results) if at == ("canonical", level)])
@@ -609,7 +645,7 @@ def partition_cost(block_size, n_features, n_samples, n_tensors=1):
     return cost + np.where(full_rank, n_samples**3 / 3, 0.0)
 
 
-def _tasks(partitions, full, cos, sin, weights):
+def _tasks(partitions, full, pattern, cos, sin, weights):
     """The delayed QE of each partition ``(features, log_abs, negative)`` (K and its
     log-Gram), with its :func:`partition_cost` and its place among the partitions.
 
@@ -626,7 +662,7 @@ def _tasks(partitions, full, cos, sin, weights):
         batch = batches.pop(size)
         cost = float(partition_cost(size, n_features, n_samples, len(weights))) * len(batch)
         call = delayed(_small_partition_entropies)(
-            cos, sin, weights, full, [partition for _, partition in batch]
+            cos, sin, weights, full, pattern, [partition for _, partition in batch]
         )
         return cost, call, [place for place, _ in batch]
 

@@ -9,6 +9,7 @@ from scipy import sparse
 
 from sklearn_qe import (
     EntanglementMeter,
+    _entanglement,
     abs_correlation,
     abs_correlation_graph,
     canonical_tree,
@@ -174,6 +175,37 @@ def test_no_underflow_with_thousands_of_features():
     profile = entanglement_profile(X, np.ones((1, 8)), tree, [1, 2], 0.5)
     for level in (1, 2):
         np.testing.assert_allclose(profile[level], np.log(4), atol=1e-12)
+
+
+def test_sparse_complement_grams_of_small_blocks_equal_the_dense_ones(monkeypatch):
+    # 512 features with theta = 1: most entries of the full Gram are products of hundreds of
+    # cosines, so the deep levels' complement Grams are kept sparse; forcing them dense
+    # must give the same numbers, for the canonical partitions and the shifted blocks. Each
+    # sample has a twin, off by half a period (cos = -1) in three features and by a little
+    # elsewhere: the twins' Gram entries are far from negligible, some of them negative.
+    rng = np.random.default_rng(5)
+    first = rng.standard_normal((20, 512))
+    twins = first + 0.01 * rng.standard_normal((20, 512))
+    twins[:, [3, 100, 400]] += 1.0
+    X = np.vstack([first, twins])
+    _, weights = label_weights(rng.integers(0, 3, 40), 40)
+    tree = canonical_tree(512)
+    levels = list(range(1, tree.n_levels + 1))
+    cos, sin = _entanglement._embedding(X, 1.0)
+    full = _entanglement._log_gram(cos, sin, np.arange(512))
+    assert _entanglement._complement_pattern(full) is not None
+    kept_sparse = [
+        entanglement_profile(X, weights, tree, levels, 1.0),
+        shifted_entanglement_profile(X, weights, tree, levels, 1.0),
+    ]
+    monkeypatch.setattr(_entanglement, "_PATTERN_DENSITY", -1.0)
+    made_dense = [
+        entanglement_profile(X, weights, tree, levels, 1.0),
+        shifted_entanglement_profile(X, weights, tree, levels, 1.0),
+    ]
+    for got, expected in zip(kept_sparse, made_dense):
+        for level in levels:
+            np.testing.assert_allclose(got[level], expected[level], rtol=1e-12, atol=1e-12)
 
 
 def test_parallel_threads_give_the_same_numbers():
