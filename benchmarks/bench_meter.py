@@ -13,6 +13,12 @@ columns run the library with ``n_jobs=2``: joblib threads (the default; LAPACK r
 GIL) and, for comparison, processes (loky, which must pickle two M x M Grams per partition).
 
 Run: ``python benchmarks/bench_meter.py`` (about 4 minutes on 2 cores).
+
+``--default-fit 5000,20000,50000`` times instead what a user runs: ``EntanglementMeter(
+random_state=0).fit`` with every default (all levels, the shifted blocks, the random-order
+baseline, SE) on a 300-sample random walk, against the eigen floor of its measurement: one
+``eigvalsh`` of size M for each partition whose blocks are too large for the explicit
+``2**|K|`` form, which no exact method avoids (about 6 minutes on 2 cores).
 """
 
 import argparse
@@ -45,14 +51,49 @@ def eigen_floor(n_samples, n_partitions, rng):
     return time.perf_counter() - start
 
 
+def default_fit(sizes, rng):
+    """The table of ``--default-fit``: the meter's defaults on 300-sample random walks."""
+    print(
+        "| N | M measured | levels | partitions | full-rank partitions | fit (s) "
+        "| eigen floor (s) | fit / floor |"
+    )
+    print("|---" * 8 + "|")
+    for n_features in sizes:
+        X, y = smooth_data(300, n_features, rng)
+        start = time.perf_counter()
+        meter = EntanglementMeter(random_state=0).fit(X, y)
+        seconds = time.perf_counter() - start
+        n_samples = meter.n_samples_measured_
+        tree = canonical_tree(n_features)
+        canonical = [len(b) for level in meter.levels_ for b in tree.partitions(level)]
+        shifted = [
+            sum(len(tree.blocks[level + 1][i]) for i in window)
+            for level in meter.levels_
+            for window in tree.shifted_partitions(level)
+        ]
+        sizes_measured = np.array(2 * canonical + shifted)  # the baseline repeats canonical
+        smaller = np.minimum(sizes_measured, n_features - sizes_measured)
+        full_rank = int(np.sum(smaller >= np.log2(n_samples)))
+        floor = eigen_floor(n_samples, 20, rng) * full_rank / 20
+        print(
+            f"| {n_features} | {n_samples} | {len(meter.levels_)} | {len(sizes_measured)} "
+            f"| {full_rank} | {seconds:.1f} | {floor:.1f} | {seconds / floor:.1f} |",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--naive-budget", type=float, default=60.0)
     parser.add_argument(
         "--sizes", default="200x128,200x1024,1000x1024,2000x4096", help="MxN,MxN,..."
     )
+    parser.add_argument("--default-fit", help="N,N,...: time the default fit instead")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
+    if args.default_fit:
+        default_fit([int(n) for n in args.default_fit.split(",")], rng)
+        return
 
     header = (
         "| M | N | library (s) | naive (s) | speedup | eigen floor (s) | eigen share "

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sklearn_qe import canonical_tree
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
@@ -269,3 +271,18 @@ def test_bench_reorder_quick():
     assert field > field_natural
     (dask_row,) = dask.splitlines()[2:]
     assert dask_row.startswith("| 600 | 500 |") and 0 < float(dask_row.split(" | ")[-1][:-2]) <= 1
+
+
+def test_bench_meter_default_fit_counts_what_the_meter_measures():
+    stdout = run_benchmark("bench_meter.py", "--default-fit", "300")
+    row = stdout.strip().splitlines()[-1].strip("|").split("|")
+    n_features, n_samples, n_levels, n_partitions, full_rank = (int(v) for v in row[:5])
+    tree = canonical_tree(300)
+    canonical = sum(len(tree.partitions(level)) for level in range(1, tree.n_levels + 1))
+    shifted = sum(len(tree.shifted_partitions(level)) for level in range(1, tree.n_levels + 1))
+    # The canonical partitions twice (the data's order and the random baseline's).
+    assert (n_features, n_levels, n_partitions) == (300, tree.n_levels, 2 * canonical + shifted)
+    # M = 300: blocks of 9 features or more (2**9 >= 300) need the M x M form: the canonical
+    # ones of levels 1 to 5 (twice) and the shifted ones of levels 1 to 5.
+    assert n_samples == 300 and full_rank == 2 * (1 + 4 + 8 + 16 + 32) + (1 + 3 + 7 + 15 + 31)
+    assert float(row[5]) > 0 and float(row[6]) > 0
