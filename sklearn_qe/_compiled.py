@@ -12,6 +12,9 @@ per machine (``cache=True``).
 - ``improve_path``: 2-opt and Or-opt moves over each feature's graph neighbours, with a
   queue of features to look at (the "don't-look bits"), until a pass over every feature
   finds no move that raises the summed similarity of neighbours.
+- ``add_sibling_sums`` and ``add_parted_sums``: the surrogate entanglement's sums per level
+  of the tree, for the order whose leaf order the products are in (contiguous runs) and for
+  any other order (a block lookup per pair), so that several orders share one product.
 """
 
 import numpy as np
@@ -339,3 +342,25 @@ def add_sibling_sums(products, row_start, col_start, block_starts, arity, n_leve
                     total += min(abs(products[r, c - col_start]), 1.0)
                 parted[level, own] += total
                 parted[level, other] += total
+
+
+@njit(cache=True, nogil=True)
+def add_parted_sums(products, row_start, col_start, blocks, part_level, parted):
+    """For each pair of positions ``p = row_start + r < q = col_start + c``, add
+    ``min(|products[r, c]|, 1)`` to ``parted[o, s, b]`` for both features' deepest blocks
+    ``b`` in each order ``o`` (``blocks[o, p]`` and ``blocks[o, q]``), ``s`` the level at
+    which those blocks part (``part_level`` of the XOR of their numbers); pairs inside one
+    deepest block part below every measured level."""
+    n_rows, n_cols = products.shape
+    for r in range(n_rows):
+        p = row_start + r
+        for c in range(max(0, p + 1 - col_start), n_cols):
+            value = min(abs(products[r, c]), 1.0)
+            q = col_start + c
+            for o in range(blocks.shape[0]):
+                u = blocks[o, p]
+                v = blocks[o, q]
+                if u != v:
+                    level = part_level[u ^ v]
+                    parted[o, level, u] += value
+                    parted[o, level, v] += value

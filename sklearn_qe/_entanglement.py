@@ -776,34 +776,53 @@ def surrogate_profiles(Z, tree, levels, orders, chunk_size=1024, n_jobs=None):
     (``Z[:, order]``; ``None`` for the order given).
 
     A pair of features in different blocks of level l counts toward the SE of both blocks;
-    with the features in leaf order each pair is visited once, in the upper triangle of the
-    correlation matrix (formed a chunk of rows at a time, once per order), and credited to
-    the deepest blocks of its two features at the level where their blocks part. A block's
-    SE at level l sums what its deepest blocks were credited at levels 1 to l: sums of
-    non-negative terms, nothing subtracted. The rows are split into ``_SE_TASKS`` joblib
-    tasks (``n_jobs`` as joblib reads it), a fixed number, so that the sums do not depend on
-    where they ran.
+    with the features in the first order's leaf order each pair is visited once, in the
+    upper triangle of the correlation matrix (formed a chunk of rows at a time, once for all
+    orders), and credited in every order to the deepest blocks of its two features at the
+    level where their blocks part. A block's SE at level l sums what its deepest blocks
+    were credited at levels 1 to l: sums of non-negative terms, nothing subtracted. The rows
+    are split into ``_SE_TASKS`` joblib tasks (``n_jobs`` as joblib reads it), a fixed
+    number, so that the sums do not depend on where they ran.
     """
     deepest = max(levels)
-    leaf_order = np.concatenate(tree.blocks[deepest])
-    block_starts = np.cumsum([0] + [len(block) for block in tree.blocks[deepest]])
+    deepest_blocks = tree.blocks[deepest]
+    leaf_order = np.concatenate(deepest_blocks)
+    block_starts = np.cumsum([0] + [len(block) for block in deepest_blocks])
     n_features = Z.shape[1]
+    block_at = np.repeat(np.arange(len(deepest_blocks)), np.diff(block_starts))[
+        np.argsort(leaf_order)
+    ]  # the deepest block of each position of an ordered row of features
+    orders = [np.arange(n_features) if order is None else np.asarray(order) for order in orders]
+    features = orders[0][leaf_order]  # Z's columns in the first order's leaf order
+    # The deepest block, in each further order, of each of these columns.
+    others = np.array(
+        [block_at[np.argsort(order)[features]] for order in orders[1:]], dtype=np.int64
+    ).reshape(len(orders) - 1, n_features)
+    # Blocks are numbered so that a parent's are arity consecutive numbers: two deepest
+    # blocks part at the level below the highest digit (base arity) where they differ.
+    digits = np.arange(1, len(deepest_blocks)).astype(float)
+    shift = int(np.log2(tree.arity))
+    part_level = np.zeros(len(deepest_blocks), dtype=np.int64)
+    part_level[1:] = deepest + 1 - np.ceil((np.floor(np.log2(digits)) + 1) / shift)
     # Row r of the upper triangle holds N - r products: bounds that give every task the same
     # share of them (the first rows' tasks are the shortest).
     n_tasks = min(_SE_TASKS, n_features)
     shares = 1 - np.sqrt(1 - np.arange(n_tasks + 1) / n_tasks)
     bounds = np.unique(np.round(n_features * shares).astype(int))
+    leaves = np.asfortranarray(Z[:, features])
+    # Summed as they come (in order), so that the client holds one task's arrays at a time.
+    task = delayed(_parted_sums)
+    parts = Parallel(n_jobs=n_jobs, return_as="generator")(
+        task(leaves, start, stop, block_starts, tree.arity, deepest, others, part_level, chunk_size)
+        for start, stop in zip(bounds[:-1], bounds[1:])
+    )
+    total_first, total_others = None, None
+    for first, other in parts:
+        total_first = first if total_first is None else total_first + first
+        total_others = other if total_others is None else total_others + other
     profiles = []
-    for order in orders:
-        features = leaf_order if order is None else np.asarray(order)[leaf_order]
-        leaves = np.asfortranarray(Z[:, features])
-        # Summed as they come (in order), so that the client holds one task's array at a time.
-        task = delayed(_parted_sums)
-        parts = Parallel(n_jobs=n_jobs, return_as="generator")(
-            task(leaves, start, stop, block_starts, tree.arity, deepest, chunk_size)
-            for start, stop in zip(bounds[:-1], bounds[1:])
-        )
-        credited = np.cumsum(sum(parts), axis=0)  # parted at levels 1..l, per deepest block
+    for parted in [total_first, *total_others]:
+        credited = np.cumsum(parted, axis=0)  # parted at levels 1..l, per deepest block
         crossing = {
             level: credited[level].reshape(tree.arity**level, -1).sum(axis=1) for level in levels
         }
@@ -813,16 +832,20 @@ def surrogate_profiles(Z, tree, levels, orders, chunk_size=1024, n_jobs=None):
     return profiles
 
 
-def _parted_sums(leaves, start, stop, block_starts, arity, deepest, chunk_size):
-    """What ``add_sibling_sums`` credits for the rows ``start:stop`` of the leaf order."""
-    from ._compiled import add_sibling_sums
+def _parted_sums(leaves, start, stop, block_starts, arity, deepest, others, part_level, chunk_size):
+    """What ``add_sibling_sums`` (the first order) and ``add_parted_sums`` (the others)
+    credit for the rows ``start:stop`` of the leaf order."""
+    from ._compiled import add_parted_sums, add_sibling_sums
 
     n_features = leaves.shape[1]
     parted = np.zeros((deepest + 1, len(block_starts) - 1))
+    parted_others = np.zeros((len(others), deepest + 1, len(block_starts) - 1))
     for first in range(start, stop, chunk_size):
         rows = leaves[:, first : min(first + chunk_size, stop)].T
         # Columns in chunks too: chunk_size**2 products at a time, whatever the width.
         for col_start in range(first, n_features, chunk_size):
             products = rows @ leaves[:, col_start : col_start + chunk_size]
             add_sibling_sums(products, first, col_start, block_starts, arity, deepest, parted)
-    return parted
+            if len(others):
+                add_parted_sums(products, first, col_start, others, part_level, parted_others)
+    return parted, parted_others
