@@ -64,7 +64,7 @@ _NEGLIGIBLE = 1e-100
 _LOG_NEGLIGIBLE = np.log(_NEGLIGIBLE)
 # A small block's complement Gram is kept sparse (see _complement_pattern) when at most this
 # share of the entries can be more than negligible, for blocks whose Gram entries all exceed
-# exp(-_PATTERN_MARGIN) (any block of a few features, bar a cosine within 1e-21 of zero).
+# exp(-_PATTERN_MARGIN) (a block of a few features almost always; any other is made dense).
 _PATTERN_MARGIN = 50.0
 _PATTERN_DENSITY = 0.25
 _EPS = np.finfo(np.float64).eps
