@@ -30,6 +30,10 @@ a better validation loss on a split carved from the training split, the best epo
 nothing is selected on the test split. Printed: QE and its share of the random order's per
 level, then per task, network and budget the test accuracy of each schedule (mean and
 standard error over seeds), training accuracy, the difference and the rule's pick.
+``--train-rule`` also trains the rule's own schedule and even widths (the same at every
+stage or level) of the same budget, and compares the rule's with the better of the pair and
+with even widths; ``--schedules`` trains only those named (the same seeds give the same
+networks, so a schedule can be added to an earlier run).
 
 Run: ``python benchmarks/channel_schedule.py --layout 2d`` and ``--layout 1d`` (3 seeds;
 ``--n-jobs 2`` trains two networks side by side), ``--quick`` for a smoke run (one seed,
@@ -72,7 +76,9 @@ def _proportions(n, wide_base):
 
 
 def schedules(layout, network, budget, n_features, shape, n_classes, meter):
-    """The wide-base, wide-tip and rule's widths for ``module__channels`` or ``module__rank``."""
+    """The wide-base, wide-tip, rule's and even widths for ``module__channels`` or
+    ``module__rank``; even: the same width at every stage (rank at every level), the
+    simplest alternative to the rule."""
     from sklearn_qe.nets import PointwiseCNN1d, PointwiseCNN2d, channel_schedule, rank_schedule
 
     if network == "pointwise":
@@ -82,12 +88,11 @@ def schedules(layout, network, budget, n_features, shape, n_classes, meter):
             "wide-tip": [10, r, r, 2 * r, 2 * r, 4 * r, 4 * r],
         }
         module = PointwiseCNN1d if layout == "1d" else PointwiseCNN2d
-        wide["rule"] = channel_schedule(
-            meter,
-            n_parameters(network, layout, wide["wide-base"], n_features, shape, n_classes),
-            module=module,
-            n_blocks=N_STAGES,
-            min_channels=1,
+        count = n_parameters(network, layout, wide["wide-base"], n_features, shape, n_classes)
+        fit = dict(module=module, n_blocks=N_STAGES, min_channels=1)
+        wide["rule"] = channel_schedule(meter, count, **fit)
+        wide["even"] = channel_schedule(
+            [1] * (N_STAGES + 1), count, shape=shape, n_outputs=n_classes, **fit
         )
         return wide
     if network == "tensor":
@@ -104,6 +109,9 @@ def schedules(layout, network, budget, n_features, shape, n_classes, meter):
             for name in SCHEDULES
         }  # levels run coarse to fine: a wide tip is wide at level 1
         out["rule"] = rank_schedule(meter, budget)
+        out["even"] = rank_schedule(
+            [1] * n_levels, budget, n_features=n_features, shape=shape, n_outputs=n_classes
+        )
         return out
     out = {
         name: channel_schedule(
@@ -116,6 +124,9 @@ def schedules(layout, network, budget, n_features, shape, n_classes, meter):
         for name in SCHEDULES
     }
     out["rule"] = channel_schedule(meter, budget, n_blocks=N_STAGES - 1, min_channels=1)
+    out["even"] = channel_schedule(
+        [1] * N_STAGES, budget, shape=shape, n_outputs=n_classes, min_channels=1
+    )
     return out
 
 
@@ -229,7 +240,17 @@ def main(argv=None):
     parser.add_argument("--pointwise-lr", type=float, default=1e-2)
     parser.add_argument("--n-jobs", type=int, default=1, help="networks trained side by side")
     parser.add_argument(
-        "--train-rule", action="store_true", help="also train the rule's own schedule"
+        "--train-rule",
+        action="store_true",
+        help="also train the rule's own schedule, and an even one of the same count",
+    )
+    parser.add_argument(
+        "--schedules",
+        nargs="+",
+        choices=[*SCHEDULES, "rule", "even"],
+        default=None,
+        help="train only these (default: wide-base and wide-tip, and with --train-rule the "
+        "rule's and even); the comparisons print where their schedules were trained",
     )
     parser.add_argument(
         "--image",
@@ -281,7 +302,7 @@ def main(argv=None):
             f"share of random order {share}"
         )
 
-    names = [*SCHEDULES, "rule"] if args.train_rule else list(SCHEDULES)
+    names = args.schedules or ([*SCHEDULES, "rule", "even"] if args.train_rule else list(SCHEDULES))
     jobs, widths_of = [], {}
     for task, network in cases:
         meter = meters[(task, network)]
@@ -291,7 +312,7 @@ def main(argv=None):
             widths = schedules(
                 args.layout, network, budget, data.X_train.shape[1], data.shape, n_classes, meter
             )
-            for name in [*SCHEDULES, "rule"]:
+            for name in [*SCHEDULES, "rule", "even"]:
                 count = n_parameters(
                     network, args.layout, widths[name], data.X_train.shape[1], data.shape, n_classes
                 )
@@ -328,31 +349,65 @@ def main(argv=None):
             f"{test.mean():>6.1f} +- {_stderr(test):>3.1f} {np.mean([r[1] for r in rows]):>8.1f} "
             f"{np.mean([r[2] for r in rows]):>6.0f}"
         )
-    print(
-        f"\n{'task':<7} {'network':<10} {'budget':>7} {'base - tip (points)':>20}  {'winner':<10} "
-        f"{'rule picks':<10} {'rule widths'}"
-    )
     differences = {}
-    for task, network in cases:
-        for budget in budgets[network]:
-            base = np.array([row[0] for row in runs[(task, network, budget, "wide-base")]])
-            tip = np.array([row[0] for row in runs[(task, network, budget, "wide-tip")]])
-            difference = base.mean() - tip.mean()
-            error = np.sqrt(_stderr(base) ** 2 + _stderr(tip) ** 2)
-            differences[(task, network, budget)] = (difference, error)
-            winner = (
-                "none"
-                if abs(difference) <= 2 * error
-                else ("wide-base" if difference > 0 else "wide-tip")
-            )
-            rule = widths_of[(task, network, budget, "rule")][0]
-            print(
-                f"{task:<7} {network:<10} {budget:>7} {difference:>+12.1f} +- {error:>4.1f}  "
-                f"{winner:<10} {pick(network, rule):<10} {rule}"
-            )
+    if set(SCHEDULES) <= set(names):
+        print(
+            f"\n{'task':<7} {'network':<10} {'budget':>7} {'base - tip (points)':>20}  "
+            f"{'winner':<10} {'rule picks':<10} {'rule widths'}"
+        )
+        for task, network in cases:
+            for budget in budgets[network]:
+                base = np.array([row[0] for row in runs[(task, network, budget, "wide-base")]])
+                tip = np.array([row[0] for row in runs[(task, network, budget, "wide-tip")]])
+                difference = base.mean() - tip.mean()
+                error = np.sqrt(_stderr(base) ** 2 + _stderr(tip) ** 2)
+                differences[(task, network, budget)] = (difference, error)
+                winner = (
+                    "none"
+                    if abs(difference) <= 2 * error
+                    else ("wide-base" if difference > 0 else "wide-tip")
+                )
+                rule = widths_of[(task, network, budget, "rule")][0]
+                print(
+                    f"{task:<7} {network:<10} {budget:>7} {difference:>+12.1f} +- {error:>4.1f}  "
+                    f"{winner:<10} {pick(network, rule):<10} {rule}"
+                )
+    if set(names) == {*SCHEDULES, "rule", "even"}:
+        # What a user gets: the rule's own widths, trained, against the better fixed schedule
+        # and against even widths of the same count.
+        print(
+            f"\n{'task':<7} {'network':<10} {'budget':>7} {'rule %':>6} {'better':<10} "
+            f"{'its %':>6} {'rule - better':>14}  {'verdict':<8} {'even %':>6} "
+            f"{'rule - even':>14}  verdict"
+        )
+        for task, network in cases:
+            for budget in budgets[network]:
+                test = {
+                    name: np.array([row[0] for row in runs[(task, network, budget, name)]])
+                    for name in names
+                }
+                better = max(SCHEDULES, key=lambda name: test[name].mean())
+                columns = []
+                for other in (better, "even"):
+                    difference = test["rule"].mean() - test[other].mean()
+                    error = np.sqrt(_stderr(test["rule"]) ** 2 + _stderr(test[other]) ** 2)
+                    verdict = (
+                        "matches"
+                        if abs(difference) <= 2 * error
+                        else ("better" if difference > 0 else "worse")
+                    )
+                    columns.append(
+                        f"{test[other].mean():>6.1f} {difference:>+6.1f} +- {error:>4.1f}  "
+                        f"{verdict:<8}"
+                    )
+                print(
+                    f"{task:<7} {network:<10} {budget:>7} {test['rule'].mean():>6.1f} "
+                    f"{better:<10} {columns[0]} {columns[1]}"
+                )
     image = args.image or IMAGES / f"channel_schedule_{args.layout}.png"
-    plot(image, args.tasks, meters, cases, budgets, differences)
-    print(f"\nplot: {image}")
+    if differences:
+        plot(image, args.tasks, meters, cases, budgets, differences)
+        print(f"\nplot: {image}")
 
 
 def plot(path, tasks, meters, cases, budgets, differences):

@@ -191,7 +191,9 @@ def test_channel_schedule_quick(tmp_path):
     from channel_schedule import pick
 
     image = tmp_path / "schedule.png"
-    stdout = run_benchmark("channel_schedule.py", "--quick", "--size", "8", "--image", str(image))
+    stdout = run_benchmark(
+        "channel_schedule.py", "--quick", "--size", "8", "--train-rule", "--image", str(image)
+    )
     rows = [line.split() for line in stdout.splitlines()]
     trained = {
         tuple(row[:2] + row[3:4]): row for row in rows if row[3:4] in (["wide-base"], ["wide-tip"])
@@ -217,6 +219,27 @@ def test_channel_schedule_quick(tmp_path):
             assert winner == ("wide-base" if difference > 0 else "wide-tip")
         widths = [int(width.strip("[],")) for width in rule]
         assert rule_pick == pick(network, widths)
+    schedules = {tuple(row[:2] + row[3:4]): row for row in rows if row[3:4] in (["rule"], ["even"])}
+    rule_rows = [row for row in rows if len(row) == 15 and row[7] == row[12] == "+-"]
+    assert len(rule_rows) == 6
+    for task, network, _, rule, better, *versus in rule_rows:
+        tests = {
+            name: float(row[-5])
+            for (t, n, name), row in {**trained, **schedules}.items()
+            if (t, n) == (task, network)
+        }
+        assert float(rule) == pytest.approx(tests["rule"], abs=0.051)
+        fixed = {name: tests[name] for name in ("wide-base", "wide-tip")}
+        assert better == max(fixed, key=fixed.get) or fixed["wide-base"] == fixed["wide-tip"]
+        for other, (its, difference, _, error, verdict) in zip(
+            (better, "even"), (versus[:5], versus[5:])
+        ):
+            assert float(its) == pytest.approx(tests[other], abs=0.051)
+            assert float(difference) == pytest.approx(float(rule) - float(its), abs=0.11)
+            if abs(float(difference)) <= 2 * float(error):
+                assert verdict == "matches"
+            else:
+                assert verdict == ("better" if float(difference) > 0 else "worse")
     assert image.stat().st_size > 10_000
 
 
