@@ -57,6 +57,7 @@ from sklearn_qe import EntanglementMeter
 
 IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
 SCHEDULES = ("wide-base", "wide-tip")
+ALL_SCHEDULES = (*SCHEDULES, "rule", "even")
 N_STAGES = 6  # Levine et al.'s six 1x1 stages; the residual CNN's stem and 5 blocks
 # Pointwise: Levine et al.'s r; tensor: multiples of the smallest network (every rank 2);
 # residual: parameters.
@@ -247,7 +248,7 @@ def main(argv=None):
     parser.add_argument(
         "--schedules",
         nargs="+",
-        choices=[*SCHEDULES, "rule", "even"],
+        choices=ALL_SCHEDULES,
         default=None,
         help="train only these (default: wide-base and wide-tip, and with --train-rule the "
         "rule's and even); the comparisons print where their schedules were trained",
@@ -302,7 +303,7 @@ def main(argv=None):
             f"share of random order {share}"
         )
 
-    names = args.schedules or ([*SCHEDULES, "rule", "even"] if args.train_rule else list(SCHEDULES))
+    names = args.schedules or list(ALL_SCHEDULES if args.train_rule else SCHEDULES)
     jobs, widths_of = [], {}
     for task, network in cases:
         meter = meters[(task, network)]
@@ -312,7 +313,7 @@ def main(argv=None):
             widths = schedules(
                 args.layout, network, budget, data.X_train.shape[1], data.shape, n_classes, meter
             )
-            for name in [*SCHEDULES, "rule", "even"]:
+            for name in ALL_SCHEDULES:
                 count = n_parameters(
                     network, args.layout, widths[name], data.X_train.shape[1], data.shape, n_classes
                 )
@@ -359,8 +360,7 @@ def main(argv=None):
             for budget in budgets[network]:
                 base = np.array([row[0] for row in runs[(task, network, budget, "wide-base")]])
                 tip = np.array([row[0] for row in runs[(task, network, budget, "wide-tip")]])
-                difference = base.mean() - tip.mean()
-                error = np.sqrt(_stderr(base) ** 2 + _stderr(tip) ** 2)
+                difference, error = _difference(base, tip)
                 differences[(task, network, budget)] = (difference, error)
                 winner = (
                     "none"
@@ -372,7 +372,7 @@ def main(argv=None):
                     f"{task:<7} {network:<10} {budget:>7} {difference:>+12.1f} +- {error:>4.1f}  "
                     f"{winner:<10} {pick(network, rule):<10} {rule}"
                 )
-    if set(names) == {*SCHEDULES, "rule", "even"}:
+    if set(names) == set(ALL_SCHEDULES):
         # What a user gets: the rule's own widths, trained, against the better fixed schedule
         # and against even widths of the same count.
         print(
@@ -389,8 +389,7 @@ def main(argv=None):
                 better = max(SCHEDULES, key=lambda name: test[name].mean())
                 columns = []
                 for other in (better, "even"):
-                    difference = test["rule"].mean() - test[other].mean()
-                    error = np.sqrt(_stderr(test["rule"]) ** 2 + _stderr(test[other]) ** 2)
+                    difference, error = _difference(test["rule"], test[other])
                     verdict = (
                         "matches"
                         if abs(difference) <= 2 * error
@@ -442,6 +441,11 @@ def plot(path, tasks, meters, cases, budgets, differences):
     )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def _difference(first, second):
+    """Difference of the means of two sets of runs, and its standard error."""
+    return first.mean() - second.mean(), np.sqrt(_stderr(first) ** 2 + _stderr(second) ** 2)
 
 
 def _stderr(values):
